@@ -1,0 +1,154 @@
+//! The command-line contract (see docs/cli.md): clap definitions and nothing else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::spec::{Disk, Route};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  a validation, render or write failure (nothing is printed on stdout)
+  2  a usage error: an unknown flag, or a required value missing";
+
+/// Secure, namespaced, labelled Kubernetes manifests for a static website.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubesite",
+    version,
+    about,
+    long_about = "Turns a site name, a container image, a disk type and a host name into \
+                  Kubernetes manifests with the service-account token locked down, the Pod \
+                  Security Standards 'restricted' profile met and network policies in place.",
+    after_help = EXIT_CODES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render manifests from flags and/or a spec file, to stdout or a folder.
+    #[command(after_help = RENDER_HELP)]
+    Render(RenderArgs),
+}
+
+const RENDER_HELP: &str = "\
+Examples:
+  # Print a locked-down deployment and apply it
+  kubesite render --name blog --image registry.example.com/blog:1.0.0 \\
+      --host blog.example.com | kubectl apply -f -
+
+  # Shared NFS disk, three replicas, into a kustomize folder
+  kubesite render --name blog --image registry.example.com/blog:1.0.0 \\
+      --host blog.example.com --disk nfs --nfs-server nfs.example.com \\
+      --nfs-path /exports/blog --replicas 3 -o k8s/
+  kubectl apply -k k8s/
+
+  # From a spec file, overriding one value
+  kubesite render -f kubesite.yaml --image registry.example.com/blog:1.0.1
+
+Exit codes:
+  0  success
+  1  a validation, render or write failure (nothing is printed on stdout)
+  2  a usage error: an unknown flag, or a required value missing";
+
+/// The site's answers as flags, shared by every command that builds a site.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Site")]
+pub struct SiteArgs {
+    /// Site name: a DNS-1035 label short enough for derived names (e.g. blog-redis-data)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Namespace [default: the site name]
+    #[arg(long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Container image: [registry/]path[:tag][@sha256:digest]
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+    /// Where the site's files live [default: local]
+    #[arg(long, value_enum, value_name = "DISK")]
+    pub disk: Option<Disk>,
+    /// Public host name (a leading "*." wildcard is allowed; no IP, no port)
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// Container port the site listens on [default: 8080]
+    #[arg(long, value_name = "PORT", allow_negative_numbers = true)]
+    pub port: Option<i64>,
+    /// Pod count [default: 1 for local, 2 otherwise; local allows only 1]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub replicas: Option<i64>,
+    /// Disk size, a Kubernetes quantity [default: 1Gi]
+    #[arg(long, value_name = "QUANTITY")]
+    pub storage_size: Option<String>,
+    /// StorageClass of the disk [default: the cluster default]
+    #[arg(long, value_name = "CLASS")]
+    pub storage_class: Option<String>,
+    /// NFS server (required with --disk nfs)
+    #[arg(long, value_name = "HOST")]
+    pub nfs_server: Option<String>,
+    /// NFS export path (required with --disk nfs)
+    #[arg(long, value_name = "PATH")]
+    pub nfs_path: Option<String>,
+    /// Where the disk is mounted in the site container [default: /data]
+    #[arg(long, value_name = "PATH")]
+    pub mount_path: Option<String>,
+    /// How traffic reaches the site [default: ingress]
+    #[arg(long, value_enum, value_name = "ROUTE")]
+    pub route: Option<Route>,
+    /// IngressClass name [default: the cluster default]
+    #[arg(long, value_name = "CLASS")]
+    pub ingress_class: Option<String>,
+    /// Namespace of the ingress controller, the only source allowed to reach the site [default: ingress-nginx]
+    #[arg(long, value_name = "NAMESPACE")]
+    pub ingress_namespace: Option<String>,
+    /// Serve HTTPS with a certificate from cert-manager [default]
+    #[arg(long, overrides_with = "no_tls")]
+    pub tls: bool,
+    /// Serve plain HTTP only
+    #[arg(long, overrides_with = "tls")]
+    pub no_tls: bool,
+    /// cert-manager ClusterIssuer [default: letsencrypt]
+    #[arg(long, value_name = "ISSUER")]
+    pub cluster_issuer: Option<String>,
+    /// Redis image for --disk database [default: a pinned redis:7.4.1-alpine digest]
+    #[arg(long, value_name = "IMAGE")]
+    pub redis_image: Option<String>,
+    /// Extra label on every object, repeatable
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
+    pub labels: Vec<(String, String)>,
+}
+
+fn parse_label(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) => Ok((k.to_owned(), v.to_owned())),
+        None => Err(format!("expected KEY=VALUE, e.g. team=web, got {text:?}")),
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// Spec file (kubesite.yaml); flags override its values; '-' reads stdin
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Write one file per object plus kustomization.yaml into DIR ('-' = stdout)
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Allow replacing files in DIR that kubesite did not write
+    #[arg(long)]
+    pub force: bool,
+    /// Print what -o would create, replace or remove, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Show a unified diff of what -o would change, and write nothing
+    #[arg(long)]
+    pub diff: bool,
+    /// Never prompt (render never does; accepted for scripts that pass it everywhere)
+    #[arg(long)]
+    pub no_input: bool,
+}

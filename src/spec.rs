@@ -1,0 +1,847 @@
+//! The one data model: a [`SiteSpec`] (raw answers, from flags, a spec file
+//! or the wizard) and the [`ValidSpec`] it becomes after validation.
+//!
+//! Validation is the single place where raw input turns into trusted values;
+//! nothing after it checks again.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::escape::quoted;
+use crate::validate::{self, Check, ImageRef, Violation};
+
+/// The spec-file format version this build reads and writes.
+pub const SPEC_VERSION: u32 = 1;
+
+/// Largest spec file read, so a huge or hostile file cannot exhaust memory.
+pub const MAX_SPEC_BYTES: u64 = 1024 * 1024;
+
+/// Where the site's files live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Disk {
+    /// A ReadWriteOnce volume on one node: simplest, exactly one replica.
+    Local,
+    /// A shared NFS export mounted ReadWriteMany: scales out.
+    Nfs,
+    /// Stateless site pods plus a password-protected Redis: preferred.
+    Database,
+}
+
+impl Disk {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disk::Local => "local",
+            Disk::Nfs => "nfs",
+            Disk::Database => "database",
+        }
+    }
+}
+
+/// How traffic reaches the site from outside the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Route {
+    /// A `networking.k8s.io/v1` Ingress.
+    Ingress,
+}
+
+/// Raw answers, every field optional: flags, a spec file and the wizard all
+/// fill this one struct. Keys are the flag names (kebab-case).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct SiteSpec {
+    /// Spec-file format version; required in a file, unused for flags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk: Option<Disk>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_size: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nfs_server: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nfs_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<Route>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress_class: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress_namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_issuer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis_image: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Defaults, in one place so docs, `--help` and the wizard agree.
+pub mod defaults {
+    pub const DISK: super::Disk = super::Disk::Local;
+    pub const PORT: u16 = 8080;
+    pub const STORAGE_SIZE: &str = "1Gi";
+    pub const MOUNT_PATH: &str = "/data";
+    pub const TLS: bool = true;
+    pub const CLUSTER_ISSUER: &str = "letsencrypt";
+    pub const INGRESS_NAMESPACE: &str = "ingress-nginx";
+    /// Pinned by digest so the scanner's digest check passes for `database`;
+    /// override with `redis-image` to move to a newer release.
+    pub const REDIS_IMAGE: &str = "redis:7.4.1-alpine@sha256:c1e88455c85225310bbea54816e9c3f4b5295815e6dbf80c34d40afc6df28275";
+}
+
+/// Paths in the site container that kubesite mounts itself; the data disk
+/// must not hide or sit inside them.
+pub const RESERVED_MOUNTS: &[&str] = &[
+    "/var/run/secrets/kubernetes.io/serviceaccount",
+    "/tmp",
+    "/var/cache/nginx",
+];
+
+/// Where a value came from, so a message can point at the flag or the line.
+#[derive(Debug, Clone, Default)]
+pub struct Origins {
+    file: Option<PathBuf>,
+    /// Spec-file key -> 1-based line where it appears.
+    lines: BTreeMap<String, usize>,
+    /// Keys whose value came from a flag (flags override the file).
+    flags: BTreeSet<String>,
+}
+
+impl Origins {
+    /// Records that `key` was given as a flag.
+    pub fn flag(&mut self, key: &str) {
+        self.flags.insert(key.to_owned());
+    }
+
+    /// Names a field as the user gave it: `--host`, or `site.yaml:4: host`.
+    pub fn describe(&self, key: &str) -> String {
+        let flag_name = if key == "labels" { "label" } else { key };
+        if self.flags.contains(key) || self.file.is_none() {
+            return format!("--{flag_name}");
+        }
+        let file = self.file.as_deref().unwrap_or(Path::new("-")).display();
+        match self.lines.get(key) {
+            Some(line) => format!("{file}:{line}: {key}"),
+            None => format!("--{flag_name}"),
+        }
+    }
+}
+
+/// One reason the spec was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The field as the user named it (`--host`, `site.yaml:4: host`).
+    pub field: String,
+    /// The offending value, already quoted and escaped; empty when missing.
+    pub value: String,
+    pub rule: String,
+    pub example: String,
+    /// A required value was not given at all (a usage error, exit 2).
+    pub missing: bool,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.missing {
+            write!(f, "{} is required, e.g. {}", self.field, self.example)
+        } else {
+            write!(
+                f,
+                "{} {}: {}, e.g. {}",
+                self.field,
+                self.value,
+                self.rule,
+                quoted(&self.example)
+            )
+        }
+    }
+}
+
+/// Every problem found in a spec, reported together.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    /// True when a required value is missing: the caller exits with 2.
+    pub fn is_usage(&self) -> bool {
+        self.0.iter().any(|p| p.missing)
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(
+            f,
+            "{n} problem{} in the site spec:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.0 {
+            write!(f, "\n  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A spec file could not be read or parsed.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecFileError {
+    #[error("cannot read spec file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("spec file {path} is {size} bytes; the limit is {MAX_SPEC_BYTES} bytes")]
+    TooLarge { path: PathBuf, size: u64 },
+    #[error("spec file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+/// Reads a spec file (`-` for stdin) into a [`SiteSpec`] and the line of each
+/// key. Unknown keys, wrong types and duplicate keys are errors with line and
+/// column.
+pub fn load_file(path: &Path) -> Result<(SiteSpec, Origins), SpecFileError> {
+    use std::io::Read;
+    let read_err = |source| SpecFileError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut text = String::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .take(MAX_SPEC_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(read_err)?;
+    } else {
+        let file = std::fs::File::open(path).map_err(read_err)?;
+        file.take(MAX_SPEC_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(read_err)?;
+    }
+    if text.len() as u64 > MAX_SPEC_BYTES {
+        return Err(SpecFileError::TooLarge {
+            path: path.to_owned(),
+            size: text.len() as u64,
+        });
+    }
+    parse_file(path, &text)
+}
+
+/// Parses spec-file text; `path` is only used in messages.
+pub fn parse_file(path: &Path, text: &str) -> Result<(SiteSpec, Origins), SpecFileError> {
+    let parse_err = |message: String| SpecFileError::Parse {
+        path: path.to_owned(),
+        message,
+    };
+    let spec: SiteSpec = serde_yaml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
+    match spec.version {
+        Some(SPEC_VERSION) => {}
+        Some(other) => {
+            return Err(parse_err(format!(
+                "version {other} is not supported; this kubesite reads version {SPEC_VERSION}"
+            )));
+        }
+        None => {
+            return Err(parse_err(format!(
+                "missing `version: {SPEC_VERSION}` at the top of the file"
+            )));
+        }
+    }
+    let origins = Origins {
+        file: Some(path.to_owned()),
+        lines: key_lines(text),
+        flags: BTreeSet::new(),
+    };
+    Ok((spec, origins))
+}
+
+/// The line of each top-level key. The parse above already proved the file
+/// is a flat mapping, so a key is a line that starts at column 0 with
+/// `key:` (optionally quoted).
+fn key_lines(text: &str) -> BTreeMap<String, usize> {
+    let mut lines = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with([' ', '\t', '#', '-']) {
+            continue;
+        }
+        if let Some((key, _)) = line.split_once(':') {
+            let key = key.trim().trim_matches(['"', '\'']);
+            lines.entry(key.to_owned()).or_insert(i + 1);
+        }
+    }
+    lines
+}
+
+impl SiteSpec {
+    /// Layers `over` on top of `self`: every value `over` sets wins; labels
+    /// are merged key by key.
+    pub fn overlay(mut self, over: SiteSpec) -> SiteSpec {
+        macro_rules! take {
+            ($($f:ident),*) => { $( if over.$f.is_some() { self.$f = over.$f; } )* };
+        }
+        take!(
+            version,
+            name,
+            namespace,
+            image,
+            disk,
+            host,
+            port,
+            replicas,
+            storage_size,
+            storage_class,
+            nfs_server,
+            nfs_path,
+            mount_path,
+            route,
+            ingress_class,
+            ingress_namespace,
+            tls,
+            cluster_issuer,
+            redis_image
+        );
+        self.labels.extend(over.labels);
+        self
+    }
+
+    /// Checks every field, reporting every problem at once, and resolves the
+    /// defaults. Warnings (a mutable tag, an ignored value) go in the result.
+    pub fn validate(&self, origins: &Origins) -> Result<ValidSpec, Problems> {
+        Validator {
+            origins,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+        }
+        .run(self)
+    }
+}
+
+/// A spec that passed validation: every value checked, every default filled.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidSpec {
+    pub name: String,
+    pub namespace: String,
+    pub image: String,
+    pub image_pull_policy: &'static str,
+    pub disk: Disk,
+    pub host: String,
+    pub port: u16,
+    pub replicas: u32,
+    pub storage_size: String,
+    pub storage_class: Option<String>,
+    pub nfs_server: Option<String>,
+    pub nfs_path: Option<String>,
+    pub mount_path: String,
+    pub route: Route,
+    pub ingress_class: Option<String>,
+    pub ingress_namespace: String,
+    pub tls: bool,
+    pub cluster_issuer: String,
+    pub redis_image: String,
+    pub labels: BTreeMap<String, String>,
+    /// Things worth saying on stderr that do not stop the render.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+struct Validator<'a> {
+    origins: &'a Origins,
+    problems: Vec<Problem>,
+    warnings: Vec<String>,
+}
+
+impl Validator<'_> {
+    fn refuse(&mut self, key: &str, value: &str, v: Violation) {
+        self.problems.push(Problem {
+            field: self.origins.describe(key),
+            value: quoted(value),
+            rule: v.rule,
+            example: v.example,
+            missing: false,
+        });
+    }
+
+    /// Runs `check` on a present value; returns it when it passes.
+    fn field<'v>(
+        &mut self,
+        key: &str,
+        value: Option<&'v String>,
+        check: fn(&str) -> Check,
+    ) -> Option<&'v str> {
+        let value = value?;
+        match check(value) {
+            Ok(()) => Some(value),
+            Err(v) => {
+                self.refuse(key, value, v);
+                None
+            }
+        }
+    }
+
+    fn required<'v>(
+        &mut self,
+        key: &str,
+        value: Option<&'v String>,
+        example: &str,
+        check: fn(&str) -> Check,
+    ) -> Option<&'v str> {
+        if value.is_none() {
+            self.problems.push(Problem {
+                field: self.origins.describe(key),
+                value: String::new(),
+                rule: String::new(),
+                example: format!("{} {example}", self.origins.describe(key)),
+                missing: true,
+            });
+            return None;
+        }
+        self.field(key, value, check)
+    }
+
+    fn number(&mut self, key: &str, value: Option<i64>, check: fn(i64) -> Check) -> Option<i64> {
+        let value = value?;
+        match check(value) {
+            Ok(()) => Some(value),
+            Err(v) => {
+                self.refuse(key, &value.to_string(), v);
+                None
+            }
+        }
+    }
+
+    fn warn_unused(&mut self, key: &str, given: bool, why: &str) {
+        if given {
+            let field = self.origins.describe(key);
+            self.warnings.push(format!("{field} is ignored: {why}"));
+        }
+    }
+
+    fn run(mut self, s: &SiteSpec) -> Result<ValidSpec, Problems> {
+        let name = self.required("name", s.name.as_ref(), "blog", validate::site_name);
+        let namespace = self.field("namespace", s.namespace.as_ref(), validate::namespace);
+        let image_text = self.required(
+            "image",
+            s.image.as_ref(),
+            "registry.example.com/blog:1.0.0",
+            |_| Ok(()),
+        );
+        let image = image_text.and_then(|text| match validate::image(text) {
+            Ok(r) => Some((text, r)),
+            Err(v) => {
+                self.refuse("image", text, v);
+                None
+            }
+        });
+        let host = self.required("host", s.host.as_ref(), "blog.example.com", validate::host);
+        let disk = s.disk.unwrap_or(defaults::DISK);
+        let port = self.number("port", s.port, validate::port);
+        let replicas = self.number("replicas", s.replicas, validate::replicas);
+        let storage_size = self.field("storage-size", s.storage_size.as_ref(), validate::quantity);
+        let storage_class = self.field(
+            "storage-class",
+            s.storage_class.as_ref(),
+            validate::storage_class,
+        );
+        let nfs_server = self.field("nfs-server", s.nfs_server.as_ref(), validate::nfs_server);
+        let nfs_path = self.field("nfs-path", s.nfs_path.as_ref(), validate::absolute_path);
+        let mount_path = self.field("mount-path", s.mount_path.as_ref(), validate::absolute_path);
+        let ingress_class = self.field(
+            "ingress-class",
+            s.ingress_class.as_ref(),
+            validate::dns1123_subdomain,
+        );
+        let ingress_namespace = self.field(
+            "ingress-namespace",
+            s.ingress_namespace.as_ref(),
+            validate::dns1123_label,
+        );
+        let cluster_issuer = self.field(
+            "cluster-issuer",
+            s.cluster_issuer.as_ref(),
+            validate::dns1123_subdomain,
+        );
+        let redis_image = s
+            .redis_image
+            .as_ref()
+            .and_then(|text| match validate::image(text) {
+                Ok(_) => Some(text.as_str()),
+                Err(v) => {
+                    self.refuse("redis-image", text, v);
+                    None
+                }
+            });
+        let labels = self.labels(&s.labels);
+
+        // Rules that tie fields together.
+        let replicas_or_default = replicas.unwrap_or(if disk == Disk::Local { 1 } else { 2 });
+        if disk == Disk::Local && replicas_or_default > 1 {
+            self.refuse(
+                "replicas",
+                &replicas_or_default.to_string(),
+                Violation {
+                    rule: "must be 1 with --disk local: a local disk is a ReadWriteOnce \
+                           volume that attaches to one node, so a second pod could not \
+                           mount it; use --disk nfs (shared disk) or --disk database \
+                           (stateless pods) to run more than one replica"
+                        .into(),
+                    example: "1".into(),
+                },
+            );
+        }
+        if disk == Disk::Nfs {
+            for (key, value, example) in [
+                ("nfs-server", &s.nfs_server, "nfs.example.com"),
+                ("nfs-path", &s.nfs_path, "/exports/blog"),
+            ] {
+                if value.is_none() {
+                    self.problems.push(Problem {
+                        field: self.origins.describe(key),
+                        value: String::new(),
+                        rule: String::new(),
+                        example: format!(
+                            "{} {example} (required with --disk nfs)",
+                            self.origins.describe(key)
+                        ),
+                        missing: true,
+                    });
+                }
+            }
+        } else {
+            self.warn_unused(
+                "nfs-server",
+                s.nfs_server.is_some(),
+                "only --disk nfs uses it",
+            );
+            self.warn_unused("nfs-path", s.nfs_path.is_some(), "only --disk nfs uses it");
+        }
+        if disk == Disk::Database {
+            self.warn_unused(
+                "mount-path",
+                s.mount_path.is_some(),
+                "--disk database mounts no disk in the site container",
+            );
+        } else {
+            self.warn_unused(
+                "redis-image",
+                s.redis_image.is_some(),
+                "only --disk database runs Redis",
+            );
+        }
+        if let Some(path) = mount_path {
+            self.check_mount_path(path);
+        }
+        let tls = s.tls.unwrap_or(defaults::TLS);
+        if !tls {
+            self.warn_unused(
+                "cluster-issuer",
+                s.cluster_issuer.is_some(),
+                "TLS is off (--no-tls)",
+            );
+        }
+
+        if let Some((_, image)) = &image {
+            self.image_warnings("image", image);
+        }
+
+        if !self.problems.is_empty() {
+            return Err(Problems(self.problems));
+        }
+        // Every required value passed, so these are all present.
+        let (Some(name), Some(host), Some((image, image_ref))) = (name, host, image) else {
+            unreachable!("a missing required value is always a problem");
+        };
+        let namespace = namespace.unwrap_or(name);
+        Ok(ValidSpec {
+            name: name.to_owned(),
+            namespace: namespace.to_owned(),
+            image: image.to_owned(),
+            image_pull_policy: if image_ref.is_pinned() {
+                "IfNotPresent"
+            } else {
+                "Always"
+            },
+            disk,
+            host: host.to_owned(),
+            port: port.map_or(defaults::PORT, |p| p as u16),
+            replicas: replicas_or_default as u32,
+            storage_size: storage_size.unwrap_or(defaults::STORAGE_SIZE).to_owned(),
+            storage_class: storage_class.map(str::to_owned),
+            nfs_server: nfs_server.map(str::to_owned),
+            nfs_path: nfs_path.map(str::to_owned),
+            mount_path: mount_path.unwrap_or(defaults::MOUNT_PATH).to_owned(),
+            route: s.route.unwrap_or(Route::Ingress),
+            ingress_class: ingress_class.map(str::to_owned),
+            ingress_namespace: ingress_namespace
+                .unwrap_or(defaults::INGRESS_NAMESPACE)
+                .to_owned(),
+            tls,
+            cluster_issuer: cluster_issuer
+                .unwrap_or(defaults::CLUSTER_ISSUER)
+                .to_owned(),
+            redis_image: redis_image.unwrap_or(defaults::REDIS_IMAGE).to_owned(),
+            labels,
+            warnings: self.warnings,
+        })
+    }
+
+    fn labels(&mut self, labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut ok = BTreeMap::new();
+        for (key, value) in labels {
+            let shown = format!("{key}={value}");
+            let mut good = true;
+            if let Err(v) = validate::label_key(key) {
+                self.refuse("labels", &shown, prefix(v, "the key"));
+                good = false;
+            }
+            if let Err(v) = validate::label_value(value) {
+                self.refuse("labels", &shown, prefix(v, "the value"));
+                good = false;
+            }
+            if good {
+                ok.insert(key.clone(), value.clone());
+            }
+        }
+        ok
+    }
+
+    fn check_mount_path(&mut self, path: &str) {
+        let path = path.trim_end_matches('/');
+        let clash = RESERVED_MOUNTS.iter().find(|reserved| {
+            path.is_empty()
+                || reserved.starts_with(&format!("{path}/"))
+                || *reserved == &path
+                || path.starts_with(&format!("{reserved}/"))
+        });
+        if let Some(reserved) = clash {
+            let shown = if path.is_empty() { "/" } else { path };
+            self.refuse(
+                "mount-path",
+                shown,
+                Violation {
+                    rule: format!(
+                        "must not be, contain or sit inside {reserved}, which kubesite \
+                         mounts itself (the token mask and nginx's writable folders)"
+                    ),
+                    example: defaults::MOUNT_PATH.into(),
+                },
+            );
+        }
+    }
+
+    fn image_warnings(&mut self, key: &str, image: &ImageRef) {
+        let field = self.origins.describe(key);
+        if image.uses_latest_or_no_tag() && !image.is_pinned() {
+            self.warnings.push(format!(
+                "{field}: no tag or `:latest` is a moving target; a restart may run \
+                 different code. Use a version tag, e.g. `:1.0.0`, or pin a digest"
+            ));
+        } else if !image.is_pinned() {
+            self.warnings.push(format!(
+                "{field}: not pinned by digest; the tag can be re-pushed. Add \
+                 `@sha256:<digest>` for reproducible deploys"
+            ));
+        }
+    }
+}
+
+/// Says which half of `key=value` broke the rule.
+fn prefix(v: Violation, part: &str) -> Violation {
+    Violation {
+        rule: format!("{part} {}", v.rule),
+        example: "team=web".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str, image: &str, host: &str) -> SiteSpec {
+        SiteSpec {
+            name: Some(name.into()),
+            image: Some(image.into()),
+            host: Some(host.into()),
+            ..SiteSpec::default()
+        }
+    }
+
+    fn problems(s: &SiteSpec) -> Vec<Problem> {
+        s.validate(&Origins::default()).expect_err("should fail").0
+    }
+
+    #[test]
+    fn minimal_spec_gets_documented_defaults() {
+        let v = spec(
+            "blog",
+            "registry.example.com/blog:1.0.0",
+            "blog.example.com",
+        )
+        .validate(&Origins::default())
+        .expect("valid");
+        assert_eq!(v.namespace, "blog");
+        assert_eq!(v.disk, Disk::Local);
+        assert_eq!(v.port, 8080);
+        assert_eq!(v.replicas, 1);
+        assert_eq!(v.storage_size, "1Gi");
+        assert_eq!(v.mount_path, "/data");
+        assert!(v.tls);
+        assert_eq!(v.cluster_issuer, "letsencrypt");
+        assert_eq!(v.image_pull_policy, "Always");
+    }
+
+    #[test]
+    fn stateless_disks_default_to_two_replicas() {
+        let mut s = spec("blog", "nginx:1.27", "blog.example.com");
+        s.disk = Some(Disk::Database);
+        assert_eq!(s.validate(&Origins::default()).expect("valid").replicas, 2);
+    }
+
+    #[test]
+    fn local_disk_with_two_replicas_is_rejected() {
+        let mut s = spec("blog", "nginx:1.27", "blog.example.com");
+        s.replicas = Some(2);
+        let p = problems(&s);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].field, "--replicas");
+        assert!(p[0].rule.contains("ReadWriteOnce"), "{}", p[0].rule);
+        assert!(p[0].rule.contains("--disk nfs"), "{}", p[0].rule);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut s = spec("Blog", "UPPER/Image", "Blog.Example.com");
+        s.port = Some(0);
+        s.storage_size = Some("-1Gi".into());
+        let fields: Vec<_> = problems(&s).into_iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            ["--name", "--image", "--host", "--port", "--storage-size"]
+        );
+    }
+
+    #[test]
+    fn missing_required_values_are_usage_errors() {
+        let err = SiteSpec::default()
+            .validate(&Origins::default())
+            .expect_err("empty spec");
+        assert!(err.is_usage());
+        let text = err.to_string();
+        for flag in ["--name", "--image", "--host"] {
+            assert!(text.contains(flag), "{text}");
+        }
+    }
+
+    #[test]
+    fn nfs_requires_server_and_path() {
+        let mut s = spec("blog", "nginx:1.27", "blog.example.com");
+        s.disk = Some(Disk::Nfs);
+        let fields: Vec<_> = problems(&s).into_iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["--nfs-server", "--nfs-path"]);
+    }
+
+    #[test]
+    fn mount_path_over_the_token_mask_is_rejected() {
+        for bad in [
+            "/",
+            "/var",
+            "/var/run/secrets/kubernetes.io/serviceaccount",
+            "/tmp/x",
+        ] {
+            let mut s = spec("blog", "nginx:1.27", "blog.example.com");
+            s.mount_path = Some(bad.into());
+            let p = problems(&s);
+            assert_eq!(p[0].field, "--mount-path", "{bad}");
+        }
+    }
+
+    #[test]
+    fn reserved_label_keys_are_rejected() {
+        let mut s = spec("blog", "nginx:1.27", "blog.example.com");
+        s.labels.insert("app.kubernetes.io/name".into(), "x".into());
+        assert_eq!(problems(&s)[0].field, "--label");
+    }
+
+    #[test]
+    fn digest_images_are_pulled_if_not_present() {
+        let digest = format!("nginx:1.27@sha256:{}", "a".repeat(64));
+        let v = spec("blog", &digest, "blog.example.com")
+            .validate(&Origins::default())
+            .expect("valid");
+        assert_eq!(v.image_pull_policy, "IfNotPresent");
+        assert!(v.warnings.is_empty(), "{:?}", v.warnings);
+    }
+
+    #[test]
+    fn latest_tag_is_a_warning_not_an_error() {
+        let v = spec("blog", "nginx:latest", "blog.example.com")
+            .validate(&Origins::default())
+            .expect("valid");
+        assert!(v.warnings[0].contains("moving target"), "{:?}", v.warnings);
+    }
+
+    #[test]
+    fn spec_file_problems_name_the_line() {
+        let text = "version: 1\nname: blog\nimage: nginx:1.27\nhost: Blog.Example.com\n";
+        let (s, origins) = parse_file(Path::new("site.yaml"), text).expect("parses");
+        let err = s.validate(&origins).expect_err("bad host");
+        assert_eq!(err.0[0].field, "site.yaml:4: host");
+    }
+
+    #[test]
+    fn flags_override_the_file_and_are_named_as_flags() {
+        let text = "version: 1\nname: blog\nimage: nginx:1.27\nhost: blog.example.com\n";
+        let (file, mut origins) = parse_file(Path::new("site.yaml"), text).expect("parses");
+        let flags = SiteSpec {
+            host: Some("BAD".into()),
+            ..SiteSpec::default()
+        };
+        origins.flag("host");
+        let err = file.overlay(flags).validate(&origins).expect_err("bad");
+        assert_eq!(err.0[0].field, "--host");
+    }
+
+    #[test]
+    fn spec_file_rejects_unknown_keys_with_position() {
+        let err = parse_file(Path::new("s.yaml"), "version: 1\nnmae: blog\n").expect_err("bad key");
+        let text = err.to_string();
+        assert!(text.contains("nmae") && text.contains("line 2"), "{text}");
+    }
+
+    #[test]
+    fn spec_file_rejects_duplicate_keys_and_wrong_types() {
+        let dup = parse_file(Path::new("s.yaml"), "version: 1\nname: a\nname: b\n")
+            .expect_err("duplicate");
+        assert!(dup.to_string().contains("duplicate"), "{dup}");
+        let typ = parse_file(Path::new("s.yaml"), "version: 1\nport: [1]\n").expect_err("type");
+        assert!(typ.to_string().contains("line 2"), "{typ}");
+    }
+
+    #[test]
+    fn spec_file_needs_a_supported_version() {
+        assert!(parse_file(Path::new("s.yaml"), "name: blog\n").is_err());
+        let err = parse_file(Path::new("s.yaml"), "version: 9\n").expect_err("v9");
+        assert!(err.to_string().contains("version 9"), "{err}");
+    }
+}
