@@ -168,7 +168,13 @@ fn rule_dns1123_subdomain(v: &str) -> Result<(), String> {
                 "must have labels of at most {LABEL_MAX} characters between the dots (RFC 1123 subdomain), one has {n}"
             ));
         }
-        label_chars(label, "each label, RFC 1123 subdomain")?;
+        let edges = [label.as_bytes()[0], label.as_bytes()[n - 1]];
+        if !edges.into_iter().all(is_lower_alnum) {
+            return Err(
+                "must have labels that start and end with a letter or digit (RFC 1123 subdomain)"
+                    .to_owned(),
+            );
+        }
     }
     Ok(())
 }
@@ -1982,7 +1988,9 @@ mod tests {
         assert_eq!(label_value(" web ").unwrap_err().example, "web");
     }
 
-    fn string_checks() -> Vec<(&'static str, fn(&str) -> Check)> {
+    type Validator = fn(&str) -> Check;
+
+    fn string_checks() -> Vec<(&'static str, Validator)> {
         vec![
             ("dns1123_label", dns1123_label),
             ("dns1123_subdomain", dns1123_subdomain),

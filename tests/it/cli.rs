@@ -1,0 +1,392 @@
+//! The real binary: exit codes, messages, stdout discipline, writing.
+
+use std::fs;
+use std::process::{Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+use crate::support::{DIGEST_IMAGE, IMAGE, documents, kind};
+
+fn kubesite() -> Command {
+    Command::cargo_bin("kubesite").expect("binary built")
+}
+
+fn site_args() -> Vec<&'static str> {
+    vec![
+        "render",
+        "--name",
+        "blog",
+        "--image",
+        IMAGE,
+        "--host",
+        "blog.example.com",
+    ]
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = kubesite().args(args).output().expect("runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn render_prints_a_stream_for_each_disk_type() {
+    for (disk, extra) in [
+        ("local", vec![]),
+        (
+            "nfs",
+            vec!["--nfs-server", "10.0.0.5", "--nfs-path", "/exports/blog"],
+        ),
+        ("database", vec![]),
+    ] {
+        let mut args = site_args();
+        args.extend(["--disk", disk]);
+        args.extend(extra);
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{disk}: {}", r.stderr);
+        let docs = documents(&r.stdout);
+        assert_eq!(kind(&docs[0]), "Namespace", "{disk}");
+        assert!(docs.iter().any(|d| kind(d) == "Deployment"), "{disk}");
+    }
+}
+
+#[test]
+fn identical_input_gives_identical_bytes() {
+    let a = run(&site_args());
+    let b = run(&site_args());
+    assert_eq!(a.code, 0);
+    assert_eq!(a.stdout, b.stdout);
+    assert!(!a.stdout.is_empty());
+}
+
+#[test]
+fn every_bad_value_is_reported_at_once_with_nothing_on_stdout() {
+    let r = run(&[
+        "render",
+        "--name",
+        "Blog",
+        "--image",
+        "Registry/Blog",
+        "--host",
+        "https://blog.example.com",
+        "--port",
+        "70000",
+        "--replicas",
+        "0",
+        "--storage-size",
+        "lots",
+        "--label",
+        "app.kubernetes.io/name=x",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    for field in [
+        "--name \"Blog\"",
+        "--image \"Registry/Blog\"",
+        "--host \"https://blog.example.com\"",
+        "--port \"70000\"",
+        "--replicas \"0\"",
+        "--storage-size \"lots\"",
+        "--label \"app.kubernetes.io/name=x\"",
+    ] {
+        assert!(
+            r.stderr.contains(field),
+            "missing {field} in:\n{}",
+            r.stderr
+        );
+    }
+    assert!(r.stderr.contains("7 problems"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("e.g."),
+        "messages give an example: {}",
+        r.stderr
+    );
+}
+
+#[test]
+fn local_disk_with_three_replicas_explains_why() {
+    let mut args = site_args();
+    args.extend(["--replicas", "3"]);
+    let r = run(&args);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("ReadWriteOnce"), "{}", r.stderr);
+    assert!(r.stderr.contains("--disk nfs"), "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn missing_required_flags_are_a_usage_error_listing_all_of_them() {
+    let r = run(&["render"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    for flag in ["--name", "--image", "--host"] {
+        assert!(r.stderr.contains(flag), "{}", r.stderr);
+    }
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    let r = run(&["render", "--nmae", "blog"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn escaped_values_in_errors() {
+    let r = run(&[
+        "render",
+        "--name",
+        "a\nb\u{202E}",
+        "--image",
+        IMAGE,
+        "--host",
+        "x.example.com",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains(r#""a\nb\u{202e}""#), "{}", r.stderr);
+}
+
+#[test]
+fn tag_images_warn_on_stderr_and_digests_do_not() {
+    let r = run(&site_args());
+    assert!(r.stderr.contains("not pinned by digest"), "{}", r.stderr);
+    let r = run(&[
+        "render",
+        "--name",
+        "blog",
+        "--image",
+        DIGEST_IMAGE,
+        "--host",
+        "b.example.com",
+    ]);
+    assert_eq!(r.code, 0);
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+}
+
+#[test]
+fn never_waits_for_stdin() {
+    // stdin is a pipe that never closes: render must not read it.
+    let bin = assert_cmd::cargo::cargo_bin("kubesite");
+    let mut child = StdCommand::new(bin)
+        .args(site_args())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            assert!(status.success());
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("render blocked on stdin");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn spec_file_with_flag_override() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("kubesite.yaml");
+    fs::write(
+        &file,
+        format!(
+            "version: 1\nname: blog\nimage: {IMAGE}\nhost: blog.example.com\ndisk: database\nlabels:\n  team: web\n"
+        ),
+    )
+    .expect("write");
+    let file = file.to_str().expect("utf-8 path");
+    let r = run(&["render", "-f", file, "--host", "www.example.com"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let docs = documents(&r.stdout);
+    let ingress = docs.iter().find(|d| kind(d) == "Ingress").expect("ingress");
+    assert_eq!(
+        ingress["spec"]["rules"][0]["host"].as_str(),
+        Some("www.example.com")
+    );
+    assert!(
+        docs.iter()
+            .all(|d| d["metadata"]["labels"]["team"].as_str() == Some("web"))
+    );
+    assert_eq!(docs.iter().filter(|d| kind(d) == "Deployment").count(), 2);
+}
+
+#[test]
+fn spec_file_errors_name_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("site.yaml");
+    fs::write(
+        &file,
+        "version: 1\nname: blog\nimage: nginx:1.27\nhost: Blog.Example.com\n",
+    )
+    .expect("write");
+    let r = run(&["render", "-f", file.to_str().expect("utf-8")]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("site.yaml:4: host \"Blog.Example.com\""),
+        "{}",
+        r.stderr
+    );
+
+    fs::write(&file, "version: 1\nname: blog\nimgae: nginx\n").expect("write");
+    let r = run(&["render", "-f", file.to_str().expect("utf-8")]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("imgae") && r.stderr.contains("line 3"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn output_folder_is_kustomizable_and_rerender_is_idempotent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("k8s");
+    let out_s = out.to_str().expect("utf-8");
+    let mut args = site_args();
+    args.extend(["--disk", "database", "-o", out_s]);
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    let kustomization = fs::read_to_string(out.join("kustomization.yaml")).expect("written");
+    let listed: Vec<String> = documents(&kustomization)[0]["resources"]
+        .as_sequence()
+        .expect("resources")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    let mut on_disk: Vec<String> = fs::read_dir(&out)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "kustomization.yaml")
+        .collect();
+    on_disk.sort();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(sorted, on_disk);
+
+    // The same render again changes nothing.
+    let mut dry = args.clone();
+    dry.push("--dry-run");
+    let r = run(&dry);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.lines().all(|l| l.starts_with("unchanged")),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn output_refuses_to_replace_foreign_files_without_force() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path();
+    fs::write(out.join("deployment.yaml"), "my own file\n").expect("write");
+    fs::write(out.join("notes.txt"), "keep me\n").expect("write");
+    let mut args = site_args();
+    args.extend(["-o", out.to_str().expect("utf-8")]);
+    let r = run(&args);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("deployment.yaml"), "{}", r.stderr);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    assert_eq!(
+        fs::read_to_string(out.join("deployment.yaml")).expect("read"),
+        "my own file\n"
+    );
+    assert!(
+        !out.join("service.yaml").exists(),
+        "nothing written on refusal"
+    );
+
+    let mut forced = args.clone();
+    forced.push("--force");
+    let r = run(&forced);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        fs::read_to_string(out.join("deployment.yaml"))
+            .expect("read")
+            .contains("kind: Deployment")
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("notes.txt")).expect("read"),
+        "keep me\n"
+    );
+}
+
+#[test]
+fn switching_disk_removes_files_kubesite_no_longer_produces() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("k8s");
+    let out_s = out.to_str().expect("utf-8");
+    let mut db = site_args();
+    db.extend(["--disk", "database", "-o", out_s]);
+    assert_eq!(run(&db).code, 0);
+    assert!(out.join("redis-deployment.yaml").exists());
+    let mut local = site_args();
+    local.extend(["-o", out_s]);
+    let r = run(&local);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!out.join("redis-deployment.yaml").exists());
+    assert!(out.join("persistentvolumeclaim.yaml").exists());
+}
+
+#[test]
+fn dry_run_and_diff_write_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("k8s");
+    let out_s = out.to_str().expect("utf-8");
+    for flag in ["--dry-run", "--diff"] {
+        let mut args = site_args();
+        args.extend(["-o", out_s, flag]);
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("deployment.yaml"), "{flag}: {}", r.stdout);
+        assert!(!out.exists(), "{flag} wrote something");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_in_the_output_folder_is_never_followed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outside = dir.path().join("outside.yaml");
+    fs::write(&outside, "precious\n").expect("write");
+    let out = dir.path().join("k8s");
+    fs::create_dir(&out).expect("mkdir");
+    std::os::unix::fs::symlink(&outside, out.join("deployment.yaml")).expect("symlink");
+    let mut args = site_args();
+    args.extend(["-o", out.to_str().expect("utf-8")]);
+    assert_eq!(run(&args).code, 1, "a link counts as a foreign file");
+    args.push("--force");
+    assert_eq!(run(&args).code, 0);
+    assert_eq!(fs::read_to_string(&outside).expect("read"), "precious\n");
+    assert!(
+        !fs::symlink_metadata(out.join("deployment.yaml"))
+            .expect("meta")
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[test]
+fn help_has_examples_and_exit_codes() {
+    let r = run(&["render", "--help"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("Examples:"));
+    assert!(r.stdout.contains("Exit codes:"));
+}

@@ -1,0 +1,71 @@
+//! Helpers shared by the integration tests.
+
+use kubesite::spec::{Disk, Origins, SiteSpec, ValidSpec};
+
+pub const IMAGE: &str = "registry.example.com/blog:1.0.0";
+pub const DIGEST_IMAGE: &str = "registry.example.com/blog:1.0.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// A spec with the three required answers and the given disk.
+pub fn spec(disk: Disk) -> SiteSpec {
+    let mut s = SiteSpec {
+        name: Some("blog".into()),
+        image: Some(IMAGE.into()),
+        host: Some("blog.example.com".into()),
+        disk: Some(disk),
+        ..SiteSpec::default()
+    };
+    if disk == Disk::Nfs {
+        s.nfs_server = Some("nfs.example.com".into());
+        s.nfs_path = Some("/exports/blog".into());
+    }
+    s
+}
+
+pub fn valid(s: &SiteSpec) -> ValidSpec {
+    s.validate(&Origins::default())
+        .unwrap_or_else(|e| panic!("spec should be valid: {e}"))
+}
+
+/// Every configuration the flags allow along the axes that change the
+/// output's shape: disk x TLS x replicas x tag/digest.
+pub fn all_configurations() -> Vec<(String, SiteSpec)> {
+    let mut out = Vec::new();
+    for disk in [Disk::Local, Disk::Nfs, Disk::Database] {
+        for tls in [true, false] {
+            let replicas: &[i64] = if disk == Disk::Local {
+                &[1]
+            } else {
+                &[1, 2, 3]
+            };
+            for &r in replicas {
+                for image in [IMAGE, DIGEST_IMAGE] {
+                    let mut s = spec(disk);
+                    s.tls = Some(tls);
+                    s.replicas = Some(r);
+                    s.image = Some(image.into());
+                    let label = format!(
+                        "{}-tls{}-r{r}-{}",
+                        disk.as_str(),
+                        tls,
+                        if image == IMAGE { "tag" } else { "digest" }
+                    );
+                    out.push((label, s));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The documents of a YAML stream, parsed.
+pub fn documents(stream: &str) -> Vec<serde_yaml::Value> {
+    use serde::Deserialize;
+    serde_yaml::Deserializer::from_str(stream)
+        .map(|d| serde_yaml::Value::deserialize(d).expect("every document parses"))
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+pub fn kind(doc: &serde_yaml::Value) -> &str {
+    doc["kind"].as_str().unwrap_or("")
+}
