@@ -34,7 +34,32 @@ pub enum Command {
     /// Render manifests from flags and/or a spec file, to stdout or a folder.
     #[command(after_help = RENDER_HELP)]
     Render(RenderArgs),
+    /// Create a starter repository: a wizard in a terminal, flags in scripts.
+    #[command(after_help = NEW_HELP)]
+    New(NewArgs),
 }
+
+const NEW_HELP: &str = "\
+Examples:
+  # Answer a few questions in a terminal
+  kubesite new blog
+
+  # In a script: never prompts; required values as flags, or --defaults
+  kubesite new blog --no-input --name blog --image registry.example.com/blog:0.1.0 \\
+      --host blog.example.com --disk database
+  kubesite new demo --no-input --defaults
+
+  # See what would be written
+  kubesite new demo --no-input --defaults --dry-run
+
+The wizard runs when stdin and stdout are terminals and --no-input is not
+given. Ctrl-C or Esc at any prompt exits with 130 and writes nothing.
+
+Exit codes:
+  0  success (or the summary was declined: nothing written)
+  1  a validation, render or write failure
+  2  a usage error: an unknown flag, or (without a terminal) a required value missing
+  130 cancelled at a prompt";
 
 const RENDER_HELP: &str = "\
 Examples:
@@ -151,4 +176,31 @@ pub struct RenderArgs {
     /// Never prompt (render never does; accepted for scripts that pass it everywhere)
     #[arg(long)]
     pub no_input: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct NewArgs {
+    /// Folder to create; must not exist or be empty unless --force [default: ./NAME]
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// Spec file with answers that are then not asked; flags override it
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Never prompt (implied when stdin or stdout is not a terminal)
+    #[arg(long)]
+    pub no_input: bool,
+    /// Accept every default without asking (name from DIR, image and host from the name)
+    #[arg(long)]
+    pub defaults: bool,
+    /// Write into a non-empty DIR, replacing only the files kubesite generates
+    #[arg(long)]
+    pub force: bool,
+    /// Print the plan (each path: create, replace, unchanged) and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Show a unified diff against what is in DIR and write nothing
+    #[arg(long)]
+    pub diff: bool,
 }

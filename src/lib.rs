@@ -14,3 +14,4 @@ pub mod render;
 pub mod run;
 pub mod spec;
 pub mod validate;
+pub mod wizard;

@@ -49,6 +49,8 @@ pub struct PlannedFile {
     pub content: String,
     /// What is there now, when it is a readable file.
     pub old: Option<String>,
+    /// Written with mode 0600; its content is never printed.
+    pub secret: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -77,6 +79,10 @@ pub enum WriteError {
     WouldClobber(Vec<PathBuf>),
     #[error("{0} is a folder where kubesite needs to write a file")]
     FolderInTheWay(PathBuf),
+    #[error(
+        "{0} is a symbolic link; kubesite never writes through a link (remove it, or pick another folder)"
+    )]
+    LinkInTheWay(PathBuf),
     #[error("internal error: refusing to write outside the output folder: {0}")]
     Escapes(PathBuf),
 }
@@ -100,7 +106,9 @@ fn is_ours(content: &str) -> bool {
 }
 
 /// Compares `files` with what is under `root`. Reads, never writes.
-pub fn plan(root: &Path, files: &[RenderedFile]) -> Result<Plan, WriteError> {
+/// `remove_stale` plans the removal of files kubesite wrote earlier and no
+/// longer produces (`render -o`); `new` touches only what it generates.
+pub fn plan(root: &Path, files: &[RenderedFile], remove_stale: bool) -> Result<Plan, WriteError> {
     let meta = match fs::symlink_metadata(root) {
         Ok(m) => Some(m),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
@@ -122,6 +130,7 @@ pub fn plan(root: &Path, files: &[RenderedFile]) -> Result<Plan, WriteError> {
         let (action, old) = if fresh {
             (Action::Create, None)
         } else {
+            no_link_above(root, &rel)?;
             existing(&root.join(&rel), &file.content)?
         };
         planned.push(PlannedFile {
@@ -129,9 +138,10 @@ pub fn plan(root: &Path, files: &[RenderedFile]) -> Result<Plan, WriteError> {
             action,
             content: file.content.clone(),
             old,
+            secret: file.secret,
         });
     }
-    if !fresh {
+    if !fresh && remove_stale {
         planned.extend(stale(root, files)?);
     }
     Ok(Plan {
@@ -139,6 +149,24 @@ pub fn plan(root: &Path, files: &[RenderedFile]) -> Result<Plan, WriteError> {
         files: planned,
         fresh,
     })
+}
+
+/// A folder between the root and a file must be a real folder: writing
+/// through a link could land anywhere on the disk.
+fn no_link_above(root: &Path, rel: &Path) -> Result<(), WriteError> {
+    let mut dir = root.to_owned();
+    let parents: Vec<_> = rel.components().collect();
+    for part in parents.iter().take(parents.len().saturating_sub(1)) {
+        dir.push(part);
+        match fs::symlink_metadata(&dir) {
+            Ok(m) if m.file_type().is_symlink() => return Err(WriteError::LinkInTheWay(dir)),
+            Ok(m) if !m.is_dir() => return Err(WriteError::NotAFolder(dir)),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io_err(&dir, "read")(e)),
+        }
+    }
+    Ok(())
 }
 
 /// Decides the action for one path that may already exist.
@@ -190,6 +218,7 @@ fn stale(root: &Path, files: &[RenderedFile]) -> Result<Vec<PlannedFile>, WriteE
                 action: Action::Remove,
                 content: String::new(),
                 old: Some(old),
+                secret: false,
             });
         }
     }
@@ -236,6 +265,12 @@ impl Plan {
                     format!("b/{}", shown.display()),
                 ),
             };
+            if f.secret {
+                out.push_str(&format!(
+                    "--- {old_name}\n+++ {new_name}\n(secret content not shown)\n"
+                ));
+                continue;
+            }
             let diff = similar::TextDiff::from_lines(old, &f.content);
             out.push_str(
                 &diff
@@ -278,7 +313,7 @@ impl Plan {
         let result = (|| {
             fs::create_dir(&tmp).map_err(io_err(&tmp, "create folder"))?;
             for f in &self.files {
-                write_new(&tmp.join(&f.path), &f.content)?;
+                write_new(&tmp.join(&f.path), f)?;
             }
             sync_dir(&tmp);
             fs::rename(&tmp, &self.root).map_err(io_err(&self.root, "move into place"))
@@ -302,7 +337,7 @@ impl Plan {
                 let target = self.root.join(&f.path);
                 let tmp = temp_beside(&target);
                 staged.push((tmp.clone(), target));
-                write_new(&tmp, &f.content)?;
+                write_new(&tmp, f)?;
             }
             Ok(())
         })();
@@ -334,16 +369,19 @@ fn temp_beside(target: &Path) -> PathBuf {
 
 /// Creates a file that must not exist yet (never follows a link) and makes
 /// its content durable before it is renamed into place.
-fn write_new(path: &Path, content: &str) -> Result<(), WriteError> {
+fn write_new(path: &Path, planned: &PlannedFile) -> Result<(), WriteError> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(io_err(parent, "create folder"))?;
     }
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(io_err(path, "create"))?;
-    file.write_all(content.as_bytes())
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if planned.secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(io_err(path, "create"))?;
+    file.write_all(planned.content.as_bytes())
         .map_err(io_err(path, "write"))?;
     file.sync_all().map_err(io_err(path, "sync"))
 }

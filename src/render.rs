@@ -12,6 +12,7 @@ use tera::{Context, Kwargs, State, Tera, Value};
 
 use crate::escape::yaml_quoted;
 use crate::spec::{Disk, ValidSpec};
+use crate::validate;
 
 /// The templates, embedded at build time (`build.rs` watches the folder).
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
@@ -27,6 +28,8 @@ pub struct RenderedFile {
     /// Path relative to the output folder, e.g. `deployment.yaml`.
     pub path: String,
     pub content: String,
+    /// Holds a secret: written with mode 0600, never shown in a diff.
+    pub secret: bool,
 }
 
 /// A template failed to render: a bug in kubesite, never in the input.
@@ -275,6 +278,7 @@ pub fn render(spec: &ValidSpec) -> Result<Vec<RenderedFile>, RenderError> {
             Ok(RenderedFile {
                 path: part.file.to_owned(),
                 content: format!("{GENERATED_MARKER}\n{}\n", body.trim_matches('\n')),
+                secret: false,
             })
         })
         .collect()
@@ -282,14 +286,94 @@ pub fn render(spec: &ValidSpec) -> Result<Vec<RenderedFile>, RenderError> {
 
 /// The `kustomization.yaml` that lists `files`, for `render -o DIR`.
 pub fn kustomization(files: &[RenderedFile]) -> Result<RenderedFile, RenderError> {
+    kustomization_with(files, None)
+}
+
+/// The kustomization, optionally with a `secretGenerator` for the Redis
+/// password read from `REDIS_ENV_FILE` (the starter repository's case).
+pub fn kustomization_with(
+    files: &[RenderedFile],
+    redis_secret: Option<(&str, &str)>,
+) -> Result<RenderedFile, RenderError> {
     let mut ctx = Context::new();
     let resources: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     ctx.insert("resources", &resources);
+    if let Some((secret, namespace)) = redis_secret {
+        ctx.insert(
+            "redis_env",
+            &BTreeMap::from([
+                ("secret", secret),
+                ("namespace", namespace),
+                ("file", REDIS_ENV_FILE),
+            ]),
+        );
+    }
     let body = render_template("manifests/kustomization.yaml", &ctx)?;
     Ok(RenderedFile {
         path: "kustomization.yaml".to_owned(),
         content: format!("{GENERATED_MARKER}\n{}\n", body.trim_matches('\n')),
+        secret: false,
     })
+}
+
+/// The git-ignored file (in `k8s/`) holding `password=...` for Redis.
+pub const REDIS_ENV_FILE: &str = "redis.env";
+
+/// Starter-repository files: (template under `repo/`, path in the repository).
+const REPO_FILES: &[(&str, &str)] = &[
+    ("kubesite.yaml", "kubesite.yaml"),
+    ("README.md", "README.md"),
+    ("Dockerfile", "Dockerfile"),
+    ("nginx/default.conf", "nginx/default.conf"),
+    ("public/index.html", "public/index.html"),
+    ("gitlab-ci.yml", ".gitlab-ci.yml"),
+    (
+        "github/workflows/deploy.yml",
+        ".github/workflows/deploy.yml",
+    ),
+    ("gitignore", ".gitignore"),
+    ("dockerignore", ".dockerignore"),
+];
+
+/// Every file of a starter repository for `spec`: the repository files and
+/// `k8s/` (exactly what `render -o` writes, plus a `secretGenerator` for the
+/// Redis password). The password file itself is not rendered: it is random,
+/// and rendering is pure; `kubesite new` writes it.
+pub fn render_repo(spec: &ValidSpec) -> Result<Vec<RenderedFile>, RenderError> {
+    let names = Names::of(spec);
+    let mut ctx = base_context(spec, &names);
+    let image = validate::image(&spec.image).map_err(|v| RenderError {
+        template: "repo".into(),
+        message: format!("validated image no longer parses: {}", v.rule),
+    })?;
+    let repo = match &image.registry {
+        Some(registry) => format!("{registry}/{}", image.path),
+        None => image.path.clone(),
+    };
+    ctx.insert("image_repo", &repo);
+    ctx.insert("image_name", &spec.image);
+    ctx.insert("registry", image.registry.as_deref().unwrap_or("docker.io"));
+    ctx.insert("user_labels", &spec.labels);
+    let mut files = Vec::new();
+    for (template, path) in REPO_FILES {
+        let body = render_template(&format!("repo/{template}"), &ctx)?;
+        files.push(RenderedFile {
+            path: (*path).to_owned(),
+            content: format!("{}\n", body.trim_matches('\n')),
+            secret: false,
+        });
+    }
+    let manifests = render(spec)?;
+    let redis =
+        (spec.disk == Disk::Database).then_some((names.redis.as_str(), spec.namespace.as_str()));
+    let kustomization = kustomization_with(&manifests, redis)?;
+    for file in manifests.into_iter().chain([kustomization]) {
+        files.push(RenderedFile {
+            path: format!("k8s/{}", file.path),
+            ..file
+        });
+    }
+    Ok(files)
 }
 
 fn render_template(template: &str, ctx: &Context) -> Result<String, RenderError> {

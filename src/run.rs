@@ -1,13 +1,15 @@
 //! The commands: each takes parsed arguments and returns what to print or an
 //! error that knows its exit code. `main.rs` only prints and exits.
 
-use std::io::Write;
-use std::path::Path;
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, Command, RenderArgs, SiteArgs};
+use crate::cli::{Cli, Command, NewArgs, RenderArgs, SiteArgs};
 use crate::output::{self, WriteError};
 use crate::render::{self, RenderError};
-use crate::spec::{self, Origins, Problems, SiteSpec, SpecFileError, ValidSpec};
+use crate::spec::{self, Disk, Origins, Problems, SiteSpec, SpecFileError, ValidSpec};
+use crate::wizard;
 
 /// Everything a command can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +26,12 @@ pub enum Error {
     Stdout(std::io::Error),
     #[error("{0}")]
     Usage(String),
+    #[error("{} exists and is not empty; pick a new folder, or pass --force to replace only the files kubesite generates", .0.display())]
+    NotEmpty(PathBuf),
+    #[error("cancelled; nothing was written")]
+    Cancelled,
+    #[error("cannot create the Redis password: {0}")]
+    Random(String),
 }
 
 impl Error {
@@ -32,6 +40,7 @@ impl Error {
         match self {
             Error::Spec(p) if p.is_usage() => 2,
             Error::Usage(_) => 2,
+            Error::Cancelled => 130,
             _ => 1,
         }
     }
@@ -41,6 +50,7 @@ impl Error {
 pub fn run(cli: Cli, stdout: &mut dyn Write, warn: &mut dyn FnMut(&str)) -> Result<(), Error> {
     match cli.command {
         Command::Render(args) => render_command(&args, stdout, warn),
+        Command::New(args) => new_command(&args, stdout, warn),
     }
 }
 
@@ -112,14 +122,130 @@ fn set_keys(s: &SiteSpec) -> Vec<&'static str> {
     keys
 }
 
-/// Builds and validates the spec from `-f FILE` and the flags.
-pub fn resolve(file: Option<&Path>, site: &SiteArgs) -> Result<ValidSpec, Error> {
+/// Builds the raw spec from `-f FILE` and the flags (flags win).
+fn gather(file: Option<&Path>, site: &SiteArgs) -> Result<(SiteSpec, Origins), Error> {
     let (base, mut origins) = match file {
         Some(path) => spec::load_file(path)?,
         None => (SiteSpec::default(), Origins::default()),
     };
     let flags = site.to_spec(&mut origins);
-    Ok(base.overlay(flags).validate(&origins)?)
+    Ok((base.overlay(flags), origins))
+}
+
+/// Builds and validates the spec from `-f FILE` and the flags.
+pub fn resolve(file: Option<&Path>, site: &SiteArgs) -> Result<ValidSpec, Error> {
+    let (raw, origins) = gather(file, site)?;
+    Ok(raw.validate(&origins)?)
+}
+
+/// `kubesite new`: answers from a file, flags, `--defaults` or the wizard,
+/// then a whole starter repository written at once.
+fn new_command(
+    args: &NewArgs,
+    stdout: &mut dyn Write,
+    warn: &mut dyn FnMut(&str),
+) -> Result<(), Error> {
+    let (mut raw, origins) = gather(args.file.as_deref(), &args.site)?;
+    let interactive = !args.no_input
+        && !args.defaults
+        && std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal();
+    // The folder name suggests the site name; the site name the folder.
+    let folder_name = match &args.dir {
+        Some(dir) => dir.file_name().map(|n| n.to_string_lossy().into_owned()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned())),
+    };
+    let suggested = spec::suggest_name(folder_name.as_deref().unwrap_or("site"));
+    let spec = if interactive {
+        let dir_hint = args.dir.clone();
+        match wizard::ask(raw, &origins, &suggested, dir_hint.as_deref())? {
+            Some(spec) => spec,
+            None => {
+                warn("Nothing written.");
+                return Ok(());
+            }
+        }
+    } else {
+        if args.defaults {
+            raw.fill_defaults(&suggested);
+        }
+        raw.validate(&origins).map_err(|p| {
+            if p.is_usage() {
+                Error::Usage(format!(
+                    "{p}\nwithout a terminal, kubesite new needs every required value, e.g.\n  \
+                     kubesite new blog --no-input --name blog --image registry.example.com/blog:0.1.0 \
+                     --host blog.example.com\nor --defaults to accept the suggested values"
+                ))
+            } else {
+                Error::Spec(p)
+            }
+        })?
+    };
+    for w in &spec.warnings {
+        warn(&format!("warning: {w}"));
+    }
+    let root = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&spec.name));
+    let mut files = render::render_repo(&spec)?;
+    let env_path = format!("k8s/{}", render::REDIS_ENV_FILE);
+    if spec.disk == Disk::Database && fs::symlink_metadata(root.join(&env_path)).is_err() {
+        // An existing password file is kept: replacing it would lock the site out of Redis data it already wrote with it.
+        files.push(render::RenderedFile {
+            path: env_path,
+            content: format!("password={}\n", random_password()?),
+            secret: true,
+        });
+    }
+    if !args.force && folder_has_entries(&root) {
+        return Err(Error::NotEmpty(root));
+    }
+    let plan = output::plan(&root, &files, false)?;
+    if args.diff {
+        return stdout
+            .write_all(plan.diff().as_bytes())
+            .map_err(Error::Stdout);
+    }
+    if args.dry_run {
+        return stdout
+            .write_all(plan.describe().as_bytes())
+            .map_err(Error::Stdout);
+    }
+    plan.apply(true)?;
+    warn(&format!(
+        "Created {} for site {} ({} disk). Next: put your site in public/, build and push {}, then kubectl apply -k {}/k8s",
+        root.display(),
+        spec.name,
+        spec.disk.as_str(),
+        spec.image,
+        root.display()
+    ));
+    Ok(())
+}
+
+fn folder_has_entries(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some())
+}
+
+/// 32 letters and digits from the OS CSPRNG (about 190 bits), by rejection
+/// sampling so every character is equally likely.
+fn random_password() -> Result<String, Error> {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(32);
+    let mut buf = [0u8; 64];
+    while out.len() < 32 {
+        getrandom::fill(&mut buf).map_err(|e| Error::Random(e.to_string()))?;
+        for b in buf {
+            // 248 = 4 * 62: bytes above it would favour the first characters.
+            if b < 248 && out.len() < 32 {
+                out.push(ALNUM[usize::from(b) % ALNUM.len()] as char);
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn render_command(
@@ -146,8 +272,13 @@ fn render_command(
             .map_err(out);
     }
     let root = args.output.as_deref().unwrap_or(Path::new("."));
-    files.push(render::kustomization(&files)?);
-    let plan = output::plan(root, &files)?;
+    // A folder from `kubesite new` keeps its secretGenerator for the password.
+    let redis_secret = format!("{}-redis", spec.name);
+    let keeps_generator = spec.disk == Disk::Database
+        && fs::symlink_metadata(root.join(render::REDIS_ENV_FILE)).is_ok_and(|m| m.is_file());
+    let generator = keeps_generator.then_some((redis_secret.as_str(), spec.namespace.as_str()));
+    files.push(render::kustomization_with(&files, generator)?);
+    let plan = output::plan(root, &files, true)?;
     if args.diff {
         return stdout.write_all(plan.diff().as_bytes()).map_err(out);
     }

@@ -119,6 +119,84 @@ pub const RESERVED_MOUNTS: &[&str] = &[
     "/var/cache/nginx",
 ];
 
+/// The image a new site suggests: a placeholder registry, a first version.
+pub fn default_image(name: &str) -> String {
+    format!("registry.example.com/{name}:0.1.0")
+}
+
+/// The host a new site suggests.
+pub fn default_host(name: &str) -> String {
+    format!("{name}.example.com")
+}
+
+/// A valid site name made from any text (a folder name): lower case,
+/// runs of other characters become one `-`, starts with a letter, and
+/// fits the length limit.
+pub fn suggest_name(text: &str) -> String {
+    let mut name = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            name.push(c);
+        } else if !name.is_empty() && !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    let mut name = name
+        .trim_start_matches(|c: char| !c.is_ascii_lowercase())
+        .to_owned();
+    name.truncate(validate::MAX_NAME_LEN);
+    let name = name.trim_end_matches('-').to_owned();
+    if validate::site_name(&name).is_ok() {
+        name
+    } else {
+        "site".to_owned()
+    }
+}
+
+/// Checks one answer the way the flag would be checked, and words the
+/// refusal exactly as the flag's message: the wizard shows this text.
+pub fn check_answer(key: &str, value: &str) -> Result<(), String> {
+    let check: fn(&str) -> Check = match key {
+        "name" => validate::site_name,
+        "namespace" => validate::namespace,
+        "image" => |v| validate::image(v).map(|_| ()),
+        "host" => validate::host,
+        "storage-size" => validate::quantity,
+        "storage-class" => validate::storage_class,
+        "nfs-server" => validate::nfs_server,
+        "nfs-path" | "mount-path" => validate::absolute_path,
+        "ingress-class" | "cluster-issuer" => validate::dns1123_subdomain,
+        "replicas" | "port" => |v| match v.trim().parse::<i64>() {
+            Ok(_) => Ok(()),
+            Err(_) => Err(Violation {
+                rule: "must be a whole number".into(),
+                example: "2".into(),
+            }),
+        },
+        _ => |_| Ok(()),
+    };
+    let numeric = match key {
+        "replicas" => v_num(value).map(validate::replicas),
+        "port" => v_num(value).map(validate::port),
+        _ => None,
+    };
+    let result = check(value).and(numeric.unwrap_or(Ok(())));
+    result.map_err(|v| {
+        Problem {
+            field: format!("--{key}"),
+            value: quoted(value),
+            rule: v.rule,
+            example: v.example,
+            missing: false,
+        }
+        .to_string()
+    })
+}
+
+fn v_num(value: &str) -> Option<i64> {
+    value.trim().parse().ok()
+}
+
 /// Where a value came from, so a message can point at the flag or the line.
 #[derive(Debug, Clone, Default)]
 pub struct Origins {
@@ -324,6 +402,17 @@ impl SiteSpec {
         );
         self.labels.extend(over.labels);
         self
+    }
+
+    /// `--defaults`: the suggested name, and an image and host derived from
+    /// the name, for whichever of them is not given.
+    pub fn fill_defaults(&mut self, suggested_name: &str) {
+        let name = self
+            .name
+            .get_or_insert_with(|| suggested_name.to_owned())
+            .clone();
+        self.image.get_or_insert_with(|| default_image(&name));
+        self.host.get_or_insert_with(|| default_host(&name));
     }
 
     /// Checks every field, reporting every problem at once, and resolves the
@@ -836,6 +925,35 @@ mod tests {
         assert!(dup.to_string().contains("duplicate"), "{dup}");
         let typ = parse_file(Path::new("s.yaml"), "version: 1\nport: [1]\n").expect_err("type");
         assert!(typ.to_string().contains("line 2"), "{typ}");
+    }
+
+    #[test]
+    fn suggested_names_are_valid() {
+        for (text, want) in [
+            ("blog", "blog"),
+            ("My Blog!", "my-blog"),
+            ("2024_site", "site"),
+            ("", "site"),
+            ("---", "site"),
+            ("Été", "t"),
+        ] {
+            assert_eq!(suggest_name(text), want, "{text:?}");
+        }
+        let long = suggest_name(&"a".repeat(100));
+        assert_eq!(long.len(), validate::MAX_NAME_LEN);
+    }
+
+    #[test]
+    fn wizard_answers_get_the_flag_message() {
+        let msg = check_answer("host", "Blog.Example.com").expect_err("upper case");
+        assert!(
+            msg.starts_with("--host \"Blog.Example.com\": must be lower case"),
+            "{msg}"
+        );
+        assert!(check_answer("replicas", "two").is_err());
+        assert!(check_answer("replicas", "0").is_err());
+        assert!(check_answer("replicas", "3").is_ok());
+        assert!(check_answer("name", "blog").is_ok());
     }
 
     #[test]

@@ -1,0 +1,195 @@
+//! The `kubesite new` wizard: asks only what the flags and the spec file did
+//! not answer, checks every answer with the same rule (and message) a flag
+//! gets, shows a summary, and asks before anything is written.
+
+use std::io;
+use std::path::Path;
+
+use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
+use dialoguer::{Confirm, Input, Select};
+
+use crate::run::Error;
+use crate::spec::{self, Disk, Origins, SiteSpec, ValidSpec, defaults};
+
+/// A prompt failed: Ctrl-C and Esc cancel, anything else is an I/O error.
+fn cancelled(e: dialoguer::Error) -> Error {
+    let dialoguer::Error::IO(e) = e;
+    if e.kind() == io::ErrorKind::Interrupted {
+        Error::Cancelled
+    } else {
+        Error::Stdout(e)
+    }
+}
+
+/// Colours follow the terminal conventions: none with `NO_COLOR` set.
+fn theme() -> Box<dyn Theme> {
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        Box::new(SimpleTheme)
+    } else {
+        Box::new(ColorfulTheme::default())
+    }
+}
+
+/// Puts the cursor back however the wizard ends.
+struct RestoreCursor;
+
+impl Drop for RestoreCursor {
+    fn drop(&mut self) {
+        let _ = console::Term::stderr().show_cursor();
+    }
+}
+
+struct Wizard {
+    theme: Box<dyn Theme>,
+}
+
+impl Wizard {
+    /// A text answer, checked with the flag's rule; asks again until valid.
+    fn text(&self, key: &'static str, prompt: &str, default: &str) -> Result<String, Error> {
+        Input::<String>::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .default(default.to_owned())
+            .validate_with(move |answer: &String| spec::check_answer(key, answer))
+            .interact_text()
+            .map_err(cancelled)
+    }
+
+    fn number(&self, key: &'static str, prompt: &str, default: i64) -> Result<i64, Error> {
+        let answer = self.text(key, prompt, &default.to_string())?;
+        // check_answer accepted it, so it parses.
+        Ok(answer.trim().parse().unwrap_or(default))
+    }
+
+    fn yes(&self, prompt: &str, default: bool) -> Result<bool, Error> {
+        Confirm::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .default(default)
+            .interact_opt()
+            .map_err(cancelled)?
+            .ok_or(Error::Cancelled)
+    }
+
+    fn disk(&self, current: Disk) -> Result<Disk, Error> {
+        let choices = [
+            (
+                Disk::Local,
+                "local     simplest: one disk on one node, exactly one replica",
+            ),
+            (
+                Disk::Nfs,
+                "nfs       a shared NFS export: scales out, needs an NFS server",
+            ),
+            (
+                Disk::Database,
+                "database  stateless pods + a password-protected Redis (preferred)",
+            ),
+        ];
+        let items: Vec<&str> = choices.iter().map(|(_, text)| *text).collect();
+        let start = choices.iter().position(|(d, _)| *d == current).unwrap_or(0);
+        let picked = Select::with_theme(self.theme.as_ref())
+            .with_prompt("Disk type")
+            .items(&items)
+            .default(start)
+            .interact_opt()
+            .map_err(cancelled)?
+            .ok_or(Error::Cancelled)?;
+        Ok(choices[picked].0)
+    }
+}
+
+/// Runs the wizard. Returns the validated spec, or `None` when the user
+/// declines at the summary (nothing is written).
+pub fn ask(
+    mut s: SiteSpec,
+    origins: &Origins,
+    suggested_name: &str,
+    dir: Option<&Path>,
+) -> Result<Option<ValidSpec>, Error> {
+    let _restore = RestoreCursor;
+    let w = Wizard { theme: theme() };
+    if s.name.is_none() {
+        s.name = Some(w.text("name", "Site name", suggested_name)?);
+    }
+    let name = s.name.clone().unwrap_or_default();
+    if s.image.is_none() {
+        s.image = Some(w.text("image", "Container image", &spec::default_image(&name))?);
+    }
+    if s.disk.is_none() {
+        s.disk = Some(w.disk(defaults::DISK)?);
+    }
+    if s.host.is_none() {
+        s.host = Some(w.text("host", "Host name", &spec::default_host(&name))?);
+    }
+    let disk = s.disk.unwrap_or(defaults::DISK);
+    if disk == Disk::Nfs {
+        if s.nfs_server.is_none() {
+            s.nfs_server = Some(w.text("nfs-server", "NFS server", "nfs.example.com")?);
+        }
+        if s.nfs_path.is_none() {
+            s.nfs_path =
+                Some(w.text("nfs-path", "NFS export path", &format!("/exports/{name}"))?);
+        }
+    }
+    if disk != Disk::Local && s.replicas.is_none() {
+        s.replicas = Some(w.number("replicas", "Replicas", 2)?);
+    }
+    if s.storage_size.is_none() {
+        let prompt = if disk == Disk::Database {
+            "Redis disk size"
+        } else {
+            "Disk size"
+        };
+        s.storage_size = Some(w.text("storage-size", prompt, defaults::STORAGE_SIZE)?);
+    }
+    if s.tls.is_none() {
+        s.tls = Some(w.yes("HTTPS with a cert-manager certificate?", defaults::TLS)?);
+    }
+    if s.tls == Some(true) && s.cluster_issuer.is_none() {
+        s.cluster_issuer = Some(w.text(
+            "cluster-issuer",
+            "cert-manager ClusterIssuer",
+            defaults::CLUSTER_ISSUER,
+        )?);
+    }
+    // Answers from a file or flags may still break a cross-field rule; that
+    // is reported like `render` would, not asked again.
+    let spec = s.validate(origins)?;
+    let folder = dir.map_or_else(|| spec.name.clone(), |d| d.display().to_string());
+    eprintln!("\n{}", summary(&spec, &folder));
+    if w.yes(&format!("Write the repository to {folder}?"), true)? {
+        Ok(Some(spec))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Every value, as the summary before confirmation shows it.
+pub fn summary(spec: &ValidSpec, folder: &str) -> String {
+    let mut rows = vec![
+        ("folder", folder.to_owned()),
+        ("name", spec.name.clone()),
+        ("namespace", spec.namespace.clone()),
+        ("image", spec.image.clone()),
+        ("disk", spec.disk.as_str().to_owned()),
+        ("host", spec.host.clone()),
+        ("port", spec.port.to_string()),
+        ("replicas", spec.replicas.to_string()),
+        ("storage-size", spec.storage_size.clone()),
+    ];
+    if let (Some(server), Some(path)) = (&spec.nfs_server, &spec.nfs_path) {
+        rows.push(("nfs", format!("{server}:{path}")));
+    }
+    rows.push((
+        "tls",
+        if spec.tls {
+            format!("on (ClusterIssuer {})", spec.cluster_issuer)
+        } else {
+            "off".to_owned()
+        },
+    ));
+    let mut out = String::from("Summary:\n");
+    for (key, value) in rows {
+        out.push_str(&format!("  {key:<13} {}\n", crate::escape::quoted(&value)));
+    }
+    out
+}
