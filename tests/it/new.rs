@@ -1,0 +1,379 @@
+//! `kubesite new`: script mode, the generated tree, safe writing, and the
+//! wizard through a real pseudo-terminal.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+fn kubesite() -> Command {
+    Command::cargo_bin("kubesite").expect("binary built")
+}
+
+fn new_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = kubesite()
+        .arg("new")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every file under `root`, relative, sorted.
+fn tree(root: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).expect("list") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else {
+                out.push(path.strip_prefix(root).expect("inside").to_owned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn generated_tree_per_disk_type() {
+    for disk in ["local", "nfs", "database"] {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut args = vec!["demo", "--no-input", "--defaults", "--disk", disk];
+        if disk == "nfs" {
+            args.extend([
+                "--nfs-server",
+                "nfs.example.com",
+                "--nfs-path",
+                "/exports/demo",
+            ]);
+        }
+        let (code, _, stderr) = new_in(tmp.path(), &args);
+        assert_eq!(code, 0, "{disk}: {stderr}");
+        let root = tmp.path().join("demo");
+        let mut snapshot = String::new();
+        for path in tree(&root) {
+            let text = fs::read_to_string(root.join(&path)).expect("utf-8 file");
+            let shown = if path.ends_with("redis.env") {
+                assert!(text.starts_with("password="), "{text:?}");
+                let pw = text.trim_end().trim_start_matches("password=");
+                assert_eq!(pw.len(), 32);
+                assert!(pw.chars().all(|c| c.is_ascii_alphanumeric()));
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let mode = fs::metadata(root.join(&path))
+                        .expect("meta")
+                        .permissions()
+                        .mode();
+                    assert_eq!(mode & 0o777, 0o600, "password file mode");
+                }
+                "password=<32 random letters and digits>\n".to_owned()
+            } else {
+                text
+            };
+            snapshot.push_str(&format!("===== {}\n{shown}", path.display()));
+        }
+        insta::assert_snapshot!(format!("new_tree_{disk}"), snapshot);
+        assert!(
+            !stderr.contains("password="),
+            "the password is never printed"
+        );
+    }
+}
+
+#[test]
+fn generated_k8s_folder_is_what_render_writes_and_kustomize_accepts() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (code, _, stderr) = new_in(
+        tmp.path(),
+        &["demo", "--no-input", "--defaults", "--disk", "database"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let root = tmp.path().join("demo");
+    let status = StdCommand::new("kubectl")
+        .args(["kustomize"])
+        .arg(root.join("k8s"))
+        .stdout(Stdio::null())
+        .status()
+        .expect("kubectl is installed (the README's test command needs it)");
+    assert!(status.success());
+    // Re-rendering from the spec file changes nothing.
+    let out = kubesite()
+        .args(["render", "-f", "kubesite.yaml", "-o", "k8s", "--dry-run"])
+        .current_dir(&root)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.lines().all(|l| l.starts_with("unchanged")), "{plan}");
+}
+
+#[test]
+fn missing_values_are_listed_at_once_without_a_terminal() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (code, stdout, stderr) = new_in(tmp.path(), &["demo", "--no-input"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stdout, "");
+    for flag in ["--name", "--image", "--host"] {
+        assert!(stderr.contains(flag), "{stderr}");
+    }
+    assert!(
+        stderr.contains("kubesite new blog --no-input"),
+        "example command line: {stderr}"
+    );
+    assert!(!tmp.path().join("demo").exists());
+}
+
+#[test]
+fn closed_stdin_never_blocks() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = assert_cmd::cargo::cargo_bin("kubesite");
+    let mut child = StdCommand::new(bin)
+        .args(["new", "demo"]) // no --no-input: stdin not being a terminal implies it
+        .current_dir(tmp.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("kubesite new waited for input");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(2));
+}
+
+#[test]
+fn refuses_a_non_empty_folder_and_force_touches_only_generated_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("demo");
+    fs::create_dir(&root).expect("mkdir");
+    fs::write(root.join("notes.txt"), "mine\n").expect("write");
+    fs::write(root.join("Dockerfile"), "FROM scratch\n").expect("write");
+    let (code, _, stderr) = new_in(tmp.path(), &["demo", "--no-input", "--defaults"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("not empty") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(tree(&root).len(), 2, "nothing written on refusal");
+
+    let (code, _, stderr) = new_in(tmp.path(), &["demo", "--no-input", "--defaults", "--force"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        fs::read_to_string(root.join("notes.txt")).expect("read"),
+        "mine\n"
+    );
+    assert!(
+        fs::read_to_string(root.join("Dockerfile"))
+            .expect("read")
+            .contains("nginx-unprivileged")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_folder_inside_the_target_is_not_followed() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let outside = tmp.path().join("outside");
+    fs::create_dir(&outside).expect("mkdir");
+    let root = tmp.path().join("demo");
+    fs::create_dir(&root).expect("mkdir");
+    std::os::unix::fs::symlink(&outside, root.join("k8s")).expect("symlink");
+    let (code, _, stderr) = new_in(tmp.path(), &["demo", "--no-input", "--defaults", "--force"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(
+        fs::read_dir(&outside).expect("list").count(),
+        0,
+        "nothing written outside"
+    );
+}
+
+#[test]
+fn dry_run_lists_the_plan_and_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (code, stdout, stderr) = new_in(
+        tmp.path(),
+        &[
+            "demo",
+            "--no-input",
+            "--defaults",
+            "--dry-run",
+            "--disk",
+            "database",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("create     demo/Dockerfile"), "{stdout}");
+    assert!(stdout.contains("demo/k8s/redis.env"), "{stdout}");
+    assert!(!stdout.contains("password="));
+    assert!(!tmp.path().join("demo").exists());
+}
+
+/// The wizard, through a real pseudo-terminal.
+#[cfg(unix)]
+mod pty {
+    use super::*;
+    use expectrl::{ControlCode, Eof, Expect, Session};
+
+    const DOWN: &str = "\x1b[B";
+
+    fn spawn(dir: &Path, args: &[&str]) -> expectrl::session::OsSession {
+        let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("kubesite"));
+        cmd.arg("new")
+            .args(args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1");
+        let mut session = Session::spawn(cmd).expect("spawns in a pty");
+        session.set_expect_timeout(Some(Duration::from_secs(20)));
+        session
+    }
+
+    fn exit_code(mut p: expectrl::session::OsSession) -> i32 {
+        let _ = p.expect(Eof);
+        match p.get_process_mut().wait().expect("waits") {
+            expectrl::process::unix::WaitStatus::Exited(_, code) => code,
+            other => panic!("did not exit normally: {other:?}"),
+        }
+    }
+
+    fn answer(p: &mut expectrl::session::OsSession, prompt: &str, text: &str) {
+        p.expect(prompt)
+            .unwrap_or_else(|e| panic!("prompt {prompt:?}: {e}"));
+        p.send(text).expect("types");
+        p.send("\r").expect("enter");
+    }
+
+    #[test]
+    fn full_wizard_for_each_disk_type() {
+        for (downs, disk) in [(0, "local"), (1, "nfs"), (2, "database")] {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            let mut p = spawn(tmp.path(), &["site"]);
+            answer(&mut p, "Site name", "");
+            answer(&mut p, "Container image", "");
+            p.expect("Disk type").expect("disk prompt");
+            for _ in 0..downs {
+                p.send(DOWN).expect("down");
+            }
+            p.send("\r").expect("enter");
+            answer(&mut p, "Host name", "");
+            if disk == "nfs" {
+                answer(&mut p, "NFS server", "");
+                answer(&mut p, "NFS export path", "");
+            }
+            if disk != "local" {
+                answer(&mut p, "Replicas", "");
+            }
+            answer(&mut p, "size", "");
+            answer(&mut p, "HTTPS", "y");
+            answer(&mut p, "ClusterIssuer", "");
+            p.expect("Summary").expect("summary");
+            answer(&mut p, "Write the repository", "y");
+            assert_eq!(exit_code(p), 0, "{disk}");
+            let spec = fs::read_to_string(tmp.path().join("site/kubesite.yaml")).expect("written");
+            assert!(spec.contains(&format!("disk: \"{disk}\"")), "{spec}");
+        }
+    }
+
+    #[test]
+    fn a_rejected_answer_shows_the_flag_message_and_asks_again() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut p = spawn(
+            tmp.path(),
+            &[
+                "site",
+                "--name",
+                "site",
+                "--image",
+                "nginx:1.27",
+                "--disk",
+                "local",
+            ],
+        );
+        p.expect("Host name").expect("host prompt");
+        // Clear the default, then type an invalid host.
+        for _ in 0.."site.example.com".len() {
+            p.send("\x7f").expect("backspace");
+        }
+        p.send("Bad.Example.com\r").expect("types");
+        p.expect("--host \"Bad.Example.com\": must be lower case")
+            .expect("flag's message");
+        for _ in 0.."Bad.Example.com".len() {
+            p.send("\x7f").expect("backspace");
+        }
+        p.send("good.example.com\r").expect("types");
+        answer(&mut p, "size", "");
+        answer(&mut p, "HTTPS", "n");
+        p.expect("Summary").expect("summary");
+        answer(&mut p, "Write the repository", "y");
+        assert_eq!(exit_code(p), 0);
+        let spec = fs::read_to_string(tmp.path().join("site/kubesite.yaml")).expect("written");
+        assert!(spec.contains("host: \"good.example.com\""), "{spec}");
+    }
+
+    #[test]
+    fn declining_at_the_summary_writes_nothing() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut p = spawn(
+            tmp.path(),
+            &[
+                "site",
+                "--name",
+                "site",
+                "--image",
+                "nginx:1.27",
+                "--host",
+                "site.example.com",
+                "--disk",
+                "local",
+                "--no-tls",
+                "--storage-size",
+                "1Gi",
+            ],
+        );
+        p.expect("Summary").expect("summary");
+        answer(&mut p, "Write the repository", "n");
+        assert_eq!(exit_code(p), 0);
+        assert_eq!(fs::read_dir(tmp.path()).expect("list").count(), 0);
+    }
+
+    #[test]
+    fn ctrl_c_writes_nothing_and_exits_130() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut p = spawn(tmp.path(), &["site"]);
+        answer(&mut p, "Site name", "");
+        p.expect("Container image").expect("image prompt");
+        p.send(ControlCode::EndOfText).expect("ctrl-c");
+        let _ = p.expect(Eof);
+        let status = p.get_process_mut().wait().expect("waits");
+        let code = match status {
+            expectrl::process::unix::WaitStatus::Exited(_, code) => code,
+            expectrl::process::unix::WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(code, 130);
+        assert_eq!(fs::read_dir(tmp.path()).expect("list").count(), 0);
+    }
+}
