@@ -2,11 +2,10 @@
 
 use std::fs;
 use std::process::{Command as StdCommand, Stdio};
-use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-use crate::support::{DIGEST_IMAGE, IMAGE, documents, kind};
+use crate::support::{DIGEST_IMAGE, IMAGE, documents, kind, wait_or_fail};
 
 fn kubesite() -> Command {
     Command::cargo_bin("kubesite").expect("binary built")
@@ -177,25 +176,15 @@ fn tag_images_warn_on_stderr_and_digests_do_not() {
 fn never_waits_for_stdin() {
     // stdin is a pipe that never closes: render must not read it.
     let bin = assert_cmd::cargo::cargo_bin("kubesite");
-    let mut child = StdCommand::new(bin)
+    let child = StdCommand::new(bin)
         .args(site_args())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawns");
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("waits") {
-            assert!(status.success());
-            break;
-        }
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            panic!("render blocked on stdin");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let status = wait_or_fail(child, "render");
+    assert!(status.success());
 }
 
 #[test]

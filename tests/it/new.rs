@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use assert_cmd::Command;
 
@@ -142,7 +142,7 @@ fn missing_values_are_listed_at_once_without_a_terminal() {
 fn closed_stdin_never_blocks() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = assert_cmd::cargo::cargo_bin("kubesite");
-    let mut child = StdCommand::new(bin)
+    let child = StdCommand::new(bin)
         .args(["new", "demo"]) // no --no-input: stdin not being a terminal implies it
         .current_dir(tmp.path())
         .stdin(Stdio::null())
@@ -150,17 +150,7 @@ fn closed_stdin_never_blocks() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawns");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waits") {
-            break status;
-        }
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            panic!("kubesite new waited for input");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = crate::support::wait_or_fail(child, "kubesite new");
     assert_eq!(status.code(), Some(2));
 }
 
@@ -255,7 +245,9 @@ mod pty {
         let _ = p.expect(Eof);
         match p.get_process_mut().wait().expect("waits") {
             expectrl::process::unix::WaitStatus::Exited(_, code) => code,
-            other => panic!("did not exit normally: {other:?}"),
+            // Killed by a signal: report it as a shell would (128 + number).
+            expectrl::process::unix::WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
+            other => panic!("did not exit: {other:?}"),
         }
     }
 
@@ -366,13 +358,7 @@ mod pty {
         answer(&mut p, "Site name", "");
         p.expect("Container image").expect("image prompt");
         p.send(ControlCode::EndOfText).expect("ctrl-c");
-        let _ = p.expect(Eof);
-        let status = p.get_process_mut().wait().expect("waits");
-        let code = match status {
-            expectrl::process::unix::WaitStatus::Exited(_, code) => code,
-            expectrl::process::unix::WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
-            other => panic!("{other:?}"),
-        };
+        let code = exit_code(p);
         assert_eq!(code, 130);
         assert_eq!(fs::read_dir(tmp.path()).expect("list").count(), 0);
     }

@@ -69,3 +69,19 @@ pub fn documents(stream: &str) -> Vec<serde_yaml::Value> {
 pub fn kind(doc: &serde_yaml::Value) -> &str {
     doc["kind"].as_str().unwrap_or("")
 }
+
+/// Waits for `child`, failing the test if it is still running after 20 s
+/// (it must never wait for input).
+pub fn wait_or_fail(mut child: std::process::Child, what: &str) -> std::process::ExitStatus {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            return status;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("{what} waited for input");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
