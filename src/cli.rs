@@ -121,7 +121,7 @@ pub struct SiteArgs {
     /// Where the disk is mounted in the site container [default: /data]
     #[arg(long, value_name = "PATH")]
     pub mount_path: Option<String>,
-    /// How traffic reaches the site [default: ingress]
+    /// How traffic reaches the site: an Ingress, or a Gateway API HTTPRoute [default: ingress]
     #[arg(long, value_enum, value_name = "ROUTE")]
     pub route: Option<Route>,
     /// IngressClass name [default: the cluster default]
@@ -130,6 +130,12 @@ pub struct SiteArgs {
     /// Namespace of the ingress controller, the only source allowed to reach the site [default: ingress-nginx]
     #[arg(long, value_name = "NAMESPACE")]
     pub ingress_namespace: Option<String>,
+    /// Gateway for --route gateway, NAME[/NAMESPACE] [default: gateway/gateway-system]
+    #[arg(long, value_name = "NAME[/NAMESPACE]")]
+    pub gateway: Option<String>,
+    /// Scale between MIN and MAX pods on CPU use (nfs and database only)
+    #[arg(long, value_name = "MIN:MAX")]
+    pub autoscale: Option<String>,
     /// Serve HTTPS with a certificate from cert-manager [default]
     #[arg(long, overrides_with = "no_tls")]
     pub tls: bool,

@@ -11,7 +11,7 @@ use include_dir::{Dir, include_dir};
 use tera::{Context, Kwargs, State, Tera, Value};
 
 use crate::escape::yaml_quoted;
-use crate::spec::{Disk, ValidSpec};
+use crate::spec::{Disk, Route, ValidSpec};
 use crate::validate;
 
 /// The templates, embedded at build time (`build.rs` watches the folder).
@@ -241,7 +241,22 @@ fn parts(spec: &ValidSpec, names: &Names) -> Vec<Part> {
                 .with("target", "redis"),
         );
     }
-    parts.push(Part::new("ingress.yaml", "ingress.yaml"));
+    match spec.route {
+        Route::Ingress => parts.push(Part::new("ingress.yaml", "ingress.yaml")),
+        Route::Gateway => parts.push(Part::new("httproute.yaml", "httproute.yaml")),
+    }
+    if spec.autoscale.is_some() {
+        parts.push(Part::new(
+            "horizontalpodautoscaler.yaml",
+            "horizontalpodautoscaler.yaml",
+        ));
+    }
+    if spec.disruption_budget {
+        parts.push(Part::new(
+            "poddisruptionbudget.yaml",
+            "poddisruptionbudget.yaml",
+        ));
+    }
     parts.push(Part::new(
         "networkpolicy-deny-all.yaml",
         "networkpolicy-deny-all.yaml",
@@ -383,6 +398,33 @@ fn render_template(template: &str, ctx: &Context) -> Result<String, RenderError>
     })
 }
 
+/// One site's rendered files.
+#[derive(Debug, Clone)]
+pub struct SiteFiles {
+    pub name: String,
+    pub files: Vec<RenderedFile>,
+}
+
+/// Renders many sites, in the given order. When sites share a namespace
+/// (`shared-namespaces: true`), only the first one renders the Namespace,
+/// so the combined output has no duplicate object.
+pub fn render_sites(specs: &[ValidSpec]) -> Result<Vec<SiteFiles>, RenderError> {
+    let mut namespaces = std::collections::BTreeSet::new();
+    specs
+        .iter()
+        .map(|spec| {
+            let mut files = render(spec)?;
+            if !namespaces.insert(spec.namespace.as_str()) {
+                files.retain(|f| f.path != "namespace.yaml");
+            }
+            Ok(SiteFiles {
+                name: spec.name.clone(),
+                files,
+            })
+        })
+        .collect()
+}
+
 /// Joins rendered files into one multi-document YAML stream.
 pub fn to_stream(files: &[RenderedFile]) -> String {
     let mut out = String::new();
@@ -410,6 +452,14 @@ fn base_context(spec: &ValidSpec, names: &Names) -> Context {
     ctx.insert("mount_path", &spec.mount_path);
     ctx.insert("ingress_class", &spec.ingress_class);
     ctx.insert("ingress_namespace", &spec.ingress_namespace);
+    ctx.insert("gateway", &spec.gateway);
+    ctx.insert("autoscale", &spec.autoscale);
+    // Where outside traffic comes from: the ingress controller or the Gateway.
+    let traffic_namespace = match &spec.gateway {
+        Some(gateway) => gateway.namespace.as_str(),
+        None => spec.ingress_namespace.as_str(),
+    };
+    ctx.insert("traffic_namespace", traffic_namespace);
     ctx.insert("tls", &spec.tls);
     ctx.insert("cluster_issuer", &spec.cluster_issuer);
     ctx.insert("redis_image", &spec.redis_image);

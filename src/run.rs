@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{Cli, Command, NewArgs, RenderArgs, SiteArgs};
 use crate::output::{self, WriteError};
 use crate::render::{self, RenderError};
-use crate::spec::{self, Disk, Origins, Problems, SiteSpec, SpecFileError, ValidSpec};
+use crate::spec::{self, Disk, Origins, Problems, SiteSpec, SpecFileError, SpecSource, ValidSpec};
 use crate::wizard;
 
 /// Everything a command can fail with.
@@ -80,6 +80,8 @@ impl SiteArgs {
             route: self.route,
             ingress_class: self.ingress_class.clone(),
             ingress_namespace: self.ingress_namespace.clone(),
+            gateway: self.gateway.clone(),
+            autoscale: self.autoscale.clone(),
             tls,
             cluster_issuer: self.cluster_issuer.clone(),
             redis_image: self.redis_image.clone(),
@@ -115,6 +117,8 @@ fn set_keys(s: &SiteSpec) -> Vec<&'static str> {
     mark(s.route.is_some(), "route");
     mark(s.ingress_class.is_some(), "ingress-class");
     mark(s.ingress_namespace.is_some(), "ingress-namespace");
+    mark(s.gateway.is_some(), "gateway");
+    mark(s.autoscale.is_some(), "autoscale");
     mark(s.tls.is_some(), "tls");
     mark(s.cluster_issuer.is_some(), "cluster-issuer");
     mark(s.redis_image.is_some(), "redis-image");
@@ -260,30 +264,88 @@ fn render_command(
                 .into(),
         ));
     }
-    let spec = resolve(args.file.as_deref(), &args.site)?;
-    for w in &spec.warnings {
-        warn(&format!("warning: {w}"));
+    let source = match args.file.as_deref() {
+        Some(path) => spec::load_source(path)?,
+        None => SpecSource::One(Box::default(), Origins::default()),
+    };
+    let many = matches!(source, SpecSource::Many(_));
+    let specs = match source {
+        SpecSource::One(base, mut origins) => {
+            let flags = args.site.to_spec(&mut origins);
+            vec![base.overlay(flags).validate(&origins)?]
+        }
+        SpecSource::Many(many) => {
+            let given = set_keys(&args.site.to_spec(&mut Origins::default()));
+            if !given.is_empty() {
+                return Err(Error::Usage(format!(
+                    "site flags (--{}) cannot be combined with a multi-site spec file; \
+                     put the value under `defaults:` or in a site",
+                    given.join(", --")
+                )));
+            }
+            spec::validate_sites(&many)?
+        }
+    };
+    for spec in &specs {
+        for w in &spec.warnings {
+            if many {
+                warn(&format!("warning: site {}: {w}", spec.name));
+            } else {
+                warn(&format!("warning: {w}"));
+            }
+        }
     }
-    let mut files = render::render(&spec)?;
-    let out = |e| Error::Stdout(e);
+    let sites = render::render_sites(&specs)?;
     if to_stdout {
-        return stdout
-            .write_all(render::to_stream(&files).as_bytes())
-            .map_err(out);
+        let stream: String = sites.iter().map(|s| render::to_stream(&s.files)).collect();
+        return stdout.write_all(stream.as_bytes()).map_err(Error::Stdout);
     }
     let root = args.output.as_deref().unwrap_or(Path::new("."));
-    // A folder from `kubesite new` keeps its secretGenerator for the password.
-    let redis_secret = format!("{}-redis", spec.name);
-    let keeps_generator = spec.disk == Disk::Database
-        && fs::symlink_metadata(root.join(render::REDIS_ENV_FILE)).is_ok_and(|m| m.is_file());
-    let generator = keeps_generator.then_some((redis_secret.as_str(), spec.namespace.as_str()));
-    files.push(render::kustomization_with(&files, generator)?);
+    let mut files = Vec::new();
+    for (spec, site) in specs.iter().zip(sites) {
+        // Many sites: one folder each, and a kustomization listing them.
+        let folder = if many {
+            root.join(&spec.name)
+        } else {
+            root.to_owned()
+        };
+        let mut site_files = site.files;
+        // A folder from `kubesite new` keeps its secretGenerator for the password.
+        let redis_secret = format!("{}-redis", spec.name);
+        let keeps_generator = spec.disk == Disk::Database
+            && fs::symlink_metadata(folder.join(render::REDIS_ENV_FILE)).is_ok_and(|m| m.is_file());
+        let generator = keeps_generator.then_some((redis_secret.as_str(), spec.namespace.as_str()));
+        site_files.push(render::kustomization_with(&site_files, generator)?);
+        for file in site_files {
+            let path = if many {
+                format!("{}/{}", spec.name, file.path)
+            } else {
+                file.path.clone()
+            };
+            files.push(render::RenderedFile { path, ..file });
+        }
+    }
+    if many {
+        let folders: Vec<render::RenderedFile> = specs
+            .iter()
+            .map(|s| render::RenderedFile {
+                path: s.name.clone(),
+                content: String::new(),
+                secret: false,
+            })
+            .collect();
+        files.push(render::kustomization_with(&folders, None)?);
+    }
     let plan = output::plan(root, &files, true)?;
     if args.diff {
-        return stdout.write_all(plan.diff().as_bytes()).map_err(out);
+        return stdout
+            .write_all(plan.diff().as_bytes())
+            .map_err(Error::Stdout);
     }
     if args.dry_run {
-        return stdout.write_all(plan.describe().as_bytes()).map_err(out);
+        return stdout
+            .write_all(plan.describe().as_bytes())
+            .map_err(Error::Stdout);
     }
     plan.apply(args.force)?;
     let changed = plan

@@ -47,6 +47,17 @@ impl Disk {
 pub enum Route {
     /// A `networking.k8s.io/v1` Ingress.
     Ingress,
+    /// A Gateway API `HTTPRoute` attached to a shared Gateway.
+    Gateway,
+}
+
+impl Route {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::Ingress => "ingress",
+            Route::Gateway => "gateway",
+        }
+    }
 }
 
 /// Raw answers, every field optional: flags, a spec file and the wizard all
@@ -87,6 +98,12 @@ pub struct SiteSpec {
     pub ingress_class: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ingress_namespace: Option<String>,
+    /// `NAME[/NAMESPACE]` of the Gateway an HTTPRoute attaches to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
+    /// `MIN:MAX` pods for a HorizontalPodAutoscaler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,6 +123,11 @@ pub mod defaults {
     pub const TLS: bool = true;
     pub const CLUSTER_ISSUER: &str = "letsencrypt";
     pub const INGRESS_NAMESPACE: &str = "ingress-nginx";
+    pub const GATEWAY_NAME: &str = "gateway";
+    pub const GATEWAY_NAMESPACE: &str = "gateway-system";
+    /// The HorizontalPodAutoscaler's target: average CPU use, as a
+    /// percentage of the pods' CPU request.
+    pub const AUTOSCALE_CPU_PERCENT: u32 = 70;
     /// Pinned by digest so the scanner's digest check passes for `database`;
     /// override with `redis-image` to move to a newer release.
     pub const REDIS_IMAGE: &str = "redis:7.4.1-alpine@sha256:c1e88455c85225310bbea54816e9c3f4b5295815e6dbf80c34d40afc6df28275";
@@ -166,6 +188,7 @@ pub fn check_answer(key: &str, value: &str) -> Result<(), String> {
         "nfs-server" => validate::nfs_server,
         "nfs-path" | "mount-path" => validate::absolute_path,
         "ingress-class" | "cluster-issuer" => validate::dns1123_subdomain,
+        "gateway" => |v| gateway_ref(v).map(|_| ()),
         "replicas" | "port" => |v| match v.trim().parse::<i64>() {
             Ok(_) => Ok(()),
             Err(_) => Err(Violation {
@@ -205,6 +228,10 @@ pub struct Origins {
     lines: BTreeMap<String, usize>,
     /// Keys whose value came from a flag (flags override the file).
     flags: BTreeSet<String>,
+    /// In a multi-site file, where this site sits: `sites[2].`.
+    prefix: String,
+    /// In a multi-site file, the lines of the `defaults:` block.
+    defaults: BTreeMap<String, usize>,
 }
 
 impl Origins {
@@ -213,16 +240,30 @@ impl Origins {
         self.flags.insert(key.to_owned());
     }
 
-    /// Names a field as the user gave it: `--host`, or `site.yaml:4: host`.
+    /// Names a field as the user gave it: `--host`, `site.yaml:4: host`,
+    /// or in a multi-site file `sites.yaml:12: sites[1].host`.
     pub fn describe(&self, key: &str) -> String {
         let flag_name = if key == "labels" { "label" } else { key };
         if self.flags.contains(key) || self.file.is_none() {
             return format!("--{flag_name}");
         }
         let file = self.file.as_deref().unwrap_or(Path::new("-")).display();
-        match self.lines.get(key) {
-            Some(line) => format!("{file}:{line}: {key}"),
-            None => format!("--{flag_name}"),
+        let prefix = &self.prefix;
+        match (self.lines.get(key), self.defaults.get(key)) {
+            (Some(line), _) => format!("{file}:{line}: {prefix}{key}"),
+            (None, Some(line)) => format!("{file}:{line}: defaults.{key}"),
+            (None, None) if !prefix.is_empty() => format!("{file}: {prefix}{key}"),
+            (None, None) => format!("--{flag_name}"),
+        }
+    }
+
+    /// How a user would supply a missing value, where they are working.
+    fn example(&self, key: &str, value: &str) -> String {
+        let field = self.describe(key);
+        if field.starts_with("--") {
+            format!("{field} {value}")
+        } else {
+            format!("{field}: {value}")
         }
     }
 }
@@ -301,6 +342,12 @@ pub enum SpecFileError {
 /// key. Unknown keys, wrong types and duplicate keys are errors with line and
 /// column.
 pub fn load_file(path: &Path) -> Result<(SiteSpec, Origins), SpecFileError> {
+    let text = read_limited(path)?;
+    parse_file(path, &text)
+}
+
+/// Reads at most MAX_SPEC_BYTES (+1, to tell a larger file apart).
+fn read_limited(path: &Path) -> Result<String, SpecFileError> {
     use std::io::Read;
     let read_err = |source| SpecFileError::Read {
         path: path.to_owned(),
@@ -324,7 +371,7 @@ pub fn load_file(path: &Path) -> Result<(SiteSpec, Origins), SpecFileError> {
             size: text.len() as u64,
         });
     }
-    parse_file(path, &text)
+    Ok(text)
 }
 
 /// Parses spec-file text; `path` is only used in messages.
@@ -334,25 +381,258 @@ pub fn parse_file(path: &Path, text: &str) -> Result<(SiteSpec, Origins), SpecFi
         message,
     };
     let spec: SiteSpec = serde_yaml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
-    match spec.version {
-        Some(SPEC_VERSION) => {}
-        Some(other) => {
-            return Err(parse_err(format!(
-                "version {other} is not supported; this kubesite reads version {SPEC_VERSION}"
-            )));
-        }
-        None => {
-            return Err(parse_err(format!(
-                "missing `version: {SPEC_VERSION}` at the top of the file"
-            )));
-        }
-    }
+    check_version(spec.version).map_err(parse_err)?;
     let origins = Origins {
         file: Some(path.to_owned()),
         lines: key_lines(text),
-        flags: BTreeSet::new(),
+        ..Origins::default()
     };
     Ok((spec, origins))
+}
+
+/// A spec file holds one site, or a `sites:` list with shared `defaults:`.
+#[derive(Debug, Clone)]
+pub enum SpecSource {
+    One(Box<SiteSpec>, Origins),
+    Many(ManySites),
+}
+
+/// The sites of a multi-site file, each already layered over `defaults:`.
+#[derive(Debug, Clone)]
+pub struct ManySites {
+    pub sites: Vec<(SiteSpec, Origins)>,
+    /// `shared-namespaces: true`: two sites may use one namespace.
+    pub shared_namespaces: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct ManyFile {
+    version: Option<u32>,
+    #[serde(default)]
+    defaults: SiteSpec,
+    sites: Vec<SiteSpec>,
+    #[serde(default)]
+    shared_namespaces: bool,
+}
+
+/// Reads a spec file (`-` for stdin) holding one site or many.
+pub fn load_source(path: &Path) -> Result<SpecSource, SpecFileError> {
+    let text = read_limited(path)?;
+    parse_source(path, &text)
+}
+
+/// Parses spec-file text holding one site or a `sites:` list.
+pub fn parse_source(path: &Path, text: &str) -> Result<SpecSource, SpecFileError> {
+    if !key_lines(text).contains_key("sites") {
+        let (spec, origins) = parse_file(path, text)?;
+        return Ok(SpecSource::One(Box::new(spec), origins));
+    }
+    let parse_err = |message: String| SpecFileError::Parse {
+        path: path.to_owned(),
+        message,
+    };
+    let file: ManyFile = serde_yaml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
+    check_version(file.version).map_err(parse_err)?;
+    if file.sites.is_empty() {
+        return Err(parse_err(
+            "`sites:` is empty; list at least one site".into(),
+        ));
+    }
+    if file.defaults.version.is_some() || file.sites.iter().any(|site| site.version.is_some()) {
+        return Err(parse_err(
+            "`version` belongs once at the top of the file, not in `defaults` or a site".into(),
+        ));
+    }
+    let entry_lines = list_entry_lines(text, "sites");
+    let defaults_lines = block_lines(text, "defaults");
+    let sites = file
+        .sites
+        .into_iter()
+        .enumerate()
+        .map(|(i, site)| {
+            let origins = Origins {
+                file: Some(path.to_owned()),
+                lines: entry_lines.get(i).cloned().unwrap_or_default(),
+                flags: BTreeSet::new(),
+                prefix: format!("sites[{i}]."),
+                defaults: defaults_lines.clone(),
+            };
+            (file.defaults.clone().overlay(site), origins)
+        })
+        .collect();
+    Ok(SpecSource::Many(ManySites {
+        sites,
+        shared_namespaces: file.shared_namespaces,
+    }))
+}
+
+fn check_version(version: Option<u32>) -> Result<(), String> {
+    match version {
+        Some(SPEC_VERSION) => Ok(()),
+        Some(other) => Err(format!(
+            "version {other} is not supported; this kubesite reads version {SPEC_VERSION}"
+        )),
+        None => Err(format!(
+            "missing `version: {SPEC_VERSION}` at the top of the file"
+        )),
+    }
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// The lines under a top-level `key:` (until the next top-level key).
+fn block(text: &str, key: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for (i, line) in text.lines().enumerate() {
+        let content = line.trim();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        if indent_of(line) == 0 && !line.starts_with('-') {
+            inside = line.split_once(':').is_some_and(|(k, _)| k.trim() == key);
+            continue;
+        }
+        if inside {
+            out.push((i + 1, line.to_owned()));
+        }
+    }
+    out
+}
+
+/// `key:` at the given indentation, from one line of a block.
+fn key_at(line: &str, indent: usize) -> Option<String> {
+    if indent_of(line) != indent {
+        return None;
+    }
+    let (key, _) = line.trim().split_once(':')?;
+    let key = key.trim().trim_matches(['"', '\'']);
+    (!key.is_empty() && !key.contains(' ')).then(|| key.to_owned())
+}
+
+/// The line of each key in the top-level mapping `key:`.
+fn block_lines(text: &str, key: &str) -> BTreeMap<String, usize> {
+    let lines = block(text, key);
+    let Some(indent) = lines.first().map(|(_, l)| indent_of(l)) else {
+        return BTreeMap::new();
+    };
+    let mut out = BTreeMap::new();
+    for (n, line) in &lines {
+        if let Some(k) = key_at(line, indent) {
+            out.entry(k).or_insert(*n);
+        }
+    }
+    out
+}
+
+/// For a top-level list of mappings, the line of each key in each entry.
+/// Block style only; a flow-style list yields no lines (messages then name
+/// the entry without a line).
+fn list_entry_lines(text: &str, key: &str) -> Vec<BTreeMap<String, usize>> {
+    let mut entries: Vec<BTreeMap<String, usize>> = Vec::new();
+    let mut dash = None;
+    for (n, line) in block(text, key) {
+        let indent = indent_of(&line);
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix("- ")
+            && dash.is_none_or(|d| d == indent)
+        {
+            dash = Some(indent);
+            let mut entry = BTreeMap::new();
+            let shifted = format!("{}{rest}", " ".repeat(indent + 2));
+            if let Some(k) = key_at(&shifted, indent + 2) {
+                entry.insert(k, n);
+            }
+            entries.push(entry);
+        } else if let (Some(d), Some(entry)) = (dash, entries.last_mut())
+            && let Some(k) = key_at(&line, d + 2)
+        {
+            entry.entry(k).or_insert(n);
+        }
+    }
+    entries
+}
+
+/// Validates every site, then the rules between sites: unique names, one
+/// namespace per site (unless `shared-namespaces: true`), one site per host.
+pub fn validate_sites(many: &ManySites) -> Result<Vec<ValidSpec>, Problems> {
+    let mut problems = Vec::new();
+    let mut valid = Vec::new();
+    for (spec, origins) in &many.sites {
+        match spec.validate(origins) {
+            Ok(v) => valid.push((v, origins)),
+            Err(Problems(p)) => problems.extend(p),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    // Sites already reported for one clash are not reported again for a
+    // value derived from it (the namespace defaults to the name).
+    let mut clash = |key: &str,
+                     value: fn(&ValidSpec) -> &str,
+                     rule: &str,
+                     example: &str,
+                     skip: &BTreeSet<usize>| {
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut reported = BTreeSet::new();
+        for (i, (spec, origins)) in valid.iter().enumerate() {
+            match seen.get(value(spec)) {
+                Some(&first) if !skip.contains(&i) => {
+                    reported.insert(i);
+                    problems.push(Problem {
+                        field: origins.describe(key),
+                        value: quoted(value(spec)),
+                        rule: format!(
+                            "is also the {key} of site {} ({}); {rule}",
+                            valid[first].0.name,
+                            valid[first].1.describe(key)
+                        ),
+                        example: example.to_owned(),
+                        missing: false,
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(value(spec), i);
+                }
+            }
+        }
+        reported
+    };
+    let none = BTreeSet::new();
+    let renamed = clash(
+        "name",
+        |v| &v.name,
+        "every site needs its own name",
+        "shop",
+        &none,
+    );
+    if !many.shared_namespaces {
+        clash(
+            "namespace",
+            |v| &v.namespace,
+            "each site gets its own namespace (set `shared-namespaces: true` at the top to allow sharing)",
+            "shop",
+            &renamed,
+        );
+    }
+    // Every site routes the whole host (path "/"), so a host is one site's.
+    clash(
+        "host",
+        |v| &v.host,
+        "two sites cannot both serve every path of one host",
+        "shop.example.com",
+        &none,
+    );
+    if problems.is_empty() {
+        Ok(valid.into_iter().map(|(v, _)| v).collect())
+    } else {
+        Err(Problems(problems))
+    }
 }
 
 /// The line of each top-level key. The parse above already proved the file
@@ -396,6 +676,8 @@ impl SiteSpec {
             route,
             ingress_class,
             ingress_namespace,
+            gateway,
+            autoscale,
             tls,
             cluster_issuer,
             redis_image
@@ -446,6 +728,11 @@ pub struct ValidSpec {
     pub route: Route,
     pub ingress_class: Option<String>,
     pub ingress_namespace: String,
+    /// The Gateway an HTTPRoute attaches to (`--route gateway` only).
+    pub gateway: Option<GatewayRef>,
+    pub autoscale: Option<Autoscale>,
+    /// A PodDisruptionBudget is rendered: more than one pod is kept running.
+    pub disruption_budget: bool,
     pub tls: bool,
     pub cluster_issuer: String,
     pub redis_image: String,
@@ -453,6 +740,61 @@ pub struct ValidSpec {
     /// Things worth saying on stderr that do not stop the render.
     #[serde(skip)]
     pub warnings: Vec<String>,
+}
+
+/// The Gateway an HTTPRoute attaches to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GatewayRef {
+    pub name: String,
+    pub namespace: String,
+}
+
+/// Bounds for the HorizontalPodAutoscaler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Autoscale {
+    pub min: u32,
+    pub max: u32,
+    pub cpu_percent: u32,
+}
+
+fn gateway_ref(text: &str) -> Result<GatewayRef, Violation> {
+    let (name, namespace) = match text.split_once('/') {
+        Some((name, ns)) => (name, ns),
+        None => (text, defaults::GATEWAY_NAMESPACE),
+    };
+    let example = || format!("{}/{}", defaults::GATEWAY_NAME, defaults::GATEWAY_NAMESPACE);
+    validate::dns1123_subdomain(name).map_err(|v| Violation {
+        rule: format!("the Gateway name {}", v.rule),
+        example: example(),
+    })?;
+    validate::dns1123_label(namespace).map_err(|v| Violation {
+        rule: format!("the Gateway namespace {}", v.rule),
+        example: example(),
+    })?;
+    Ok(GatewayRef {
+        name: name.to_owned(),
+        namespace: namespace.to_owned(),
+    })
+}
+
+fn autoscale_bounds(text: &str) -> Result<(u32, u32), Violation> {
+    let bad = |rule: &str| Violation {
+        rule: rule.to_owned(),
+        example: "2:10".to_owned(),
+    };
+    let (min, max) = text
+        .split_once(':')
+        .ok_or_else(|| bad("must be MIN:MAX, two pod counts"))?;
+    let parse = |t: &str| t.trim().parse::<i64>().ok();
+    let (Some(min), Some(max)) = (parse(min), parse(max)) else {
+        return Err(bad("must be MIN:MAX with whole numbers"));
+    };
+    validate::replicas(min).map_err(|v| bad(&format!("MIN {}", v.rule)))?;
+    validate::replicas(max).map_err(|v| bad(&format!("MAX {}", v.rule)))?;
+    if min > max {
+        return Err(bad("MIN must not be above MAX"));
+    }
+    Ok((min as u32, max as u32))
 }
 
 struct Validator<'a> {
@@ -501,7 +843,7 @@ impl Validator<'_> {
                 field: self.origins.describe(key),
                 value: String::new(),
                 rule: String::new(),
-                example: format!("{} {example}", self.origins.describe(key)),
+                example: self.origins.example(key, example),
                 missing: true,
             });
             return None;
@@ -582,9 +924,75 @@ impl Validator<'_> {
                 }
             });
         let labels = self.labels(&s.labels);
+        let route = s.route.unwrap_or(Route::Ingress);
+        let gateway = match (route, &s.gateway) {
+            (Route::Gateway, Some(text)) => gateway_ref(text)
+                .map_err(|v| self.refuse("gateway", text, v))
+                .ok(),
+            (Route::Gateway, None) => Some(GatewayRef {
+                name: defaults::GATEWAY_NAME.to_owned(),
+                namespace: defaults::GATEWAY_NAMESPACE.to_owned(),
+            }),
+            (Route::Ingress, given) => {
+                self.warn_unused("gateway", given.is_some(), "only --route gateway uses it");
+                None
+            }
+        };
+        if route == Route::Gateway {
+            let why = "--route gateway attaches to a Gateway; its listener handles this";
+            self.warn_unused("ingress-class", s.ingress_class.is_some(), why);
+            self.warn_unused("ingress-namespace", s.ingress_namespace.is_some(), why);
+            self.warn_unused("cluster-issuer", s.cluster_issuer.is_some(), why);
+            self.warn_unused(
+                "tls",
+                s.tls.is_some(),
+                "with --route gateway TLS is the Gateway listener's job (see docs/guide.md)",
+            );
+        }
+        let autoscale = s
+            .autoscale
+            .as_ref()
+            .and_then(|text| match autoscale_bounds(text) {
+                Ok(bounds) => Some(bounds),
+                Err(v) => {
+                    self.refuse("autoscale", text, v);
+                    None
+                }
+            });
 
         // Rules that tie fields together.
-        let replicas_or_default = replicas.unwrap_or(if disk == Disk::Local { 1 } else { 2 });
+        let replicas_or_default = replicas
+            .or(autoscale
+                .filter(|_| disk != Disk::Local)
+                .map(|(min, _)| i64::from(min)))
+            .unwrap_or(if disk == Disk::Local { 1 } else { 2 });
+        if let (Some(text), Disk::Local) = (&s.autoscale, disk) {
+            self.refuse(
+                "autoscale",
+                text,
+                Violation {
+                    rule: "cannot be used with --disk local: its ReadWriteOnce disk attaches \
+                           to one node, so the site must stay at one pod; use --disk nfs or \
+                           --disk database to scale"
+                        .into(),
+                    example: "2:10 (with --disk database)".into(),
+                },
+            );
+        }
+        if let (Some((min, max)), Some(r)) = (autoscale, replicas)
+            && (r < i64::from(min) || r > i64::from(max))
+        {
+            self.refuse(
+                "replicas",
+                &r.to_string(),
+                Violation {
+                    rule: format!(
+                        "must be within --autoscale {min}:{max}, which sets the pod count"
+                    ),
+                    example: min.to_string(),
+                },
+            );
+        }
         if disk == Disk::Local && replicas_or_default > 1 {
             self.refuse(
                 "replicas",
@@ -610,8 +1018,8 @@ impl Validator<'_> {
                         value: String::new(),
                         rule: String::new(),
                         example: format!(
-                            "{} {example} (required with --disk nfs)",
-                            self.origins.describe(key)
+                            "{} (required with --disk nfs)",
+                            self.origins.example(key, example)
                         ),
                         missing: true,
                     });
@@ -680,7 +1088,14 @@ impl Validator<'_> {
             nfs_server: nfs_server.map(str::to_owned),
             nfs_path: nfs_path.map(str::to_owned),
             mount_path: mount_path.unwrap_or(defaults::MOUNT_PATH).to_owned(),
-            route: s.route.unwrap_or(Route::Ingress),
+            route,
+            gateway,
+            autoscale: autoscale.map(|(min, max)| Autoscale {
+                min,
+                max,
+                cpu_percent: defaults::AUTOSCALE_CPU_PERCENT,
+            }),
+            disruption_budget: disk != Disk::Local && replicas_or_default > 1,
             ingress_class: ingress_class.map(str::to_owned),
             ingress_namespace: ingress_namespace
                 .unwrap_or(defaults::INGRESS_NAMESPACE)

@@ -9,7 +9,7 @@ use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, Input, Select};
 
 use crate::run::Error;
-use crate::spec::{self, Disk, Origins, SiteSpec, ValidSpec, defaults};
+use crate::spec::{self, Disk, Origins, Route, SiteSpec, ValidSpec, defaults};
 
 /// A prompt failed: Ctrl-C and Esc cancel, anything else is an I/O error.
 fn cancelled(e: dialoguer::Error) -> Error {
@@ -67,6 +67,22 @@ impl Wizard {
             .interact_opt()
             .map_err(cancelled)?
             .ok_or(Error::Cancelled)
+    }
+
+    fn route(&self) -> Result<Route, Error> {
+        let choices = [
+            (Route::Ingress, "ingress   an Ingress for your ingress controller, TLS via cert-manager"),
+            (Route::Gateway, "gateway   a Gateway API HTTPRoute on a shared Gateway (TLS at its listener)"),
+        ];
+        let items: Vec<&str> = choices.iter().map(|(_, text)| *text).collect();
+        let picked = Select::with_theme(self.theme.as_ref())
+            .with_prompt("Route")
+            .items(&items)
+            .default(0)
+            .interact_opt()
+            .map_err(cancelled)?
+            .ok_or(Error::Cancelled)?;
+        Ok(choices[picked].0)
     }
 
     fn disk(&self, current: Disk) -> Result<Disk, Error> {
@@ -141,10 +157,22 @@ pub fn ask(
         };
         s.storage_size = Some(w.text("storage-size", prompt, defaults::STORAGE_SIZE)?);
     }
-    if s.tls.is_none() {
+    if s.route.is_none() {
+        s.route = Some(w.route()?);
+    }
+    if s.route == Some(Route::Gateway) {
+        if s.gateway.is_none() {
+            s.gateway = Some(w.text(
+                "gateway",
+                "Gateway (NAME/NAMESPACE)",
+                &format!("{}/{}", defaults::GATEWAY_NAME, defaults::GATEWAY_NAMESPACE),
+            )?);
+        }
+        // TLS is the Gateway listener's job: nothing to ask.
+    } else if s.tls.is_none() {
         s.tls = Some(w.yes("HTTPS with a cert-manager certificate?", defaults::TLS)?);
     }
-    if s.tls == Some(true) && s.cluster_issuer.is_none() {
+    if s.route != Some(Route::Gateway) && s.tls == Some(true) && s.cluster_issuer.is_none() {
         s.cluster_issuer = Some(w.text(
             "cluster-issuer",
             "cert-manager ClusterIssuer",
@@ -179,9 +207,18 @@ pub fn summary(spec: &ValidSpec, folder: &str) -> String {
     if let (Some(server), Some(path)) = (&spec.nfs_server, &spec.nfs_path) {
         rows.push(("nfs", format!("{server}:{path}")));
     }
+    rows.push(("route", spec.route.as_str().to_owned()));
+    if let Some(g) = &spec.gateway {
+        rows.push(("gateway", format!("{}/{}", g.name, g.namespace)));
+    }
+    if let Some(a) = &spec.autoscale {
+        rows.push(("autoscale", format!("{}:{} pods at {}% CPU", a.min, a.max, a.cpu_percent)));
+    }
     rows.push((
         "tls",
-        if spec.tls {
+        if spec.gateway.is_some() {
+            "at the Gateway's listener".to_owned()
+        } else if spec.tls {
             format!("on (ClusterIssuer {})", spec.cluster_issuer)
         } else {
             "off".to_owned()

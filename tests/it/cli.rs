@@ -379,3 +379,157 @@ fn help_has_examples_and_exit_codes() {
     assert!(r.stdout.contains("Examples:"));
     assert!(r.stdout.contains("Exit codes:"));
 }
+
+const THREE_SITES: &str = "version: 1
+defaults:
+  image: registry.example.com/sites:1.0.0
+  disk: database
+  labels:
+    team: web
+sites:
+  - name: blog
+    host: blog.example.com
+  - name: shop
+    host: shop.example.com
+    route: gateway
+    autoscale: \"2:6\"
+  - name: docs
+    host: docs.example.com
+    disk: nfs
+    nfs-server: nfs.example.com
+    nfs-path: /exports/docs
+    replicas: 3
+";
+
+#[test]
+fn three_site_file_renders_a_stream_and_a_kustomizable_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("sites.yaml");
+    fs::write(&file, THREE_SITES).expect("write");
+    let file = file.to_str().expect("utf-8");
+    let r = run(&["render", "-f", file]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("three_sites", r.stdout);
+    let docs = documents(&r.stdout);
+    let namespaces: Vec<&str> = docs
+        .iter()
+        .filter(|d| kind(d) == "Namespace")
+        .filter_map(|d| d["metadata"]["name"].as_str())
+        .collect();
+    assert_eq!(
+        namespaces,
+        ["blog", "shop", "docs"],
+        "file order, one namespace each"
+    );
+
+    let out = dir.path().join("deploy");
+    let r = run(&["render", "-f", file, "-o", out.to_str().expect("utf-8")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for site in ["blog", "shop", "docs"] {
+        assert!(
+            out.join(site).join("kustomization.yaml").is_file(),
+            "{site}"
+        );
+    }
+    let built = StdCommand::new("kubectl")
+        .arg("kustomize")
+        .arg(&out)
+        .output()
+        .expect("kubectl is installed");
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let built = String::from_utf8_lossy(&built.stdout);
+    assert_eq!(documents(&built).len(), docs.len());
+}
+
+#[test]
+fn cross_site_clashes_name_both_sites() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("sites.yaml");
+    fs::write(
+        &file,
+        "version: 1\ndefaults:\n  image: nginx:1.27\nsites:\n  - name: blog\n    host: blog.example.com\n  - name: blog\n    host: b.example.com\n  - name: shop\n    namespace: blog\n    host: blog.example.com\n",
+    )
+    .expect("write");
+    let r = run(&["render", "-f", file.to_str().expect("utf-8")]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr
+            .contains("sites.yaml:7: sites[1].name \"blog\": is also the name of site blog ("),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("sites.yaml:10: sites[2].namespace \"blog\""),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(
+            "sites.yaml:11: sites[2].host \"blog.example.com\": is also the host of site blog"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("3 problems"),
+        "the namespace that follows from a clashing name is not reported twice: {}",
+        r.stderr
+    );
+
+    // Sharing a namespace is allowed when asked for, and the Namespace is rendered once.
+    fs::write(
+        &file,
+        "version: 1\nshared-namespaces: true\ndefaults:\n  image: nginx:1.27\n  namespace: web\nsites:\n  - name: blog\n    host: blog.example.com\n  - name: shop\n    host: shop.example.com\n",
+    )
+    .expect("write");
+    let r = run(&["render", "-f", file.to_str().expect("utf-8")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        documents(&r.stdout)
+            .iter()
+            .filter(|d| kind(d) == "Namespace")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn site_flags_with_a_multi_site_file_are_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("sites.yaml");
+    fs::write(&file, THREE_SITES).expect("write");
+    let r = run(&[
+        "render",
+        "-f",
+        file.to_str().expect("utf-8"),
+        "--replicas",
+        "2",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("--replicas") && r.stderr.contains("defaults:"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn autoscale_with_a_local_disk_explains_why() {
+    let mut args = site_args();
+    args.extend(["--autoscale", "2:5"]);
+    let r = run(&args);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("--autoscale \"2:5\": cannot be used with --disk local"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("1 problem"), "{}", r.stderr);
+}

@@ -279,6 +279,8 @@ mod pty {
                 answer(&mut p, "Replicas", "");
             }
             answer(&mut p, "size", "");
+            p.expect("Route").expect("route prompt");
+            p.send("\r").expect("enter: ingress");
             answer(&mut p, "HTTPS", "y");
             answer(&mut p, "ClusterIssuer", "");
             p.expect("Summary").expect("summary");
@@ -317,12 +319,18 @@ mod pty {
         }
         p.send("good.example.com\r").expect("types");
         answer(&mut p, "size", "");
-        answer(&mut p, "HTTPS", "n");
+        // The route: the second choice, a Gateway API HTTPRoute.
+        p.expect("Route").expect("route prompt");
+        p.send(DOWN).expect("down");
+        p.send("\r").expect("enter");
+        answer(&mut p, "Gateway", "");
         p.expect("Summary").expect("summary");
         answer(&mut p, "Write the repository", "y");
         assert_eq!(exit_code(p), 0);
         let spec = fs::read_to_string(tmp.path().join("site/kubesite.yaml")).expect("written");
         assert!(spec.contains("host: \"good.example.com\""), "{spec}");
+        assert!(spec.contains("route: \"gateway\""), "{spec}");
+        assert!(tmp.path().join("site/k8s/httproute.yaml").is_file());
     }
 
     #[test]
@@ -340,6 +348,8 @@ mod pty {
                 "site.example.com",
                 "--disk",
                 "local",
+                "--route",
+                "ingress",
                 "--no-tls",
                 "--storage-size",
                 "1Gi",

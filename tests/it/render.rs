@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::{apps::v1 as apps, core::v1 as core, networking::v1 as net};
+use k8s_openapi::api::{
+    apps::v1 as apps, autoscaling::v2 as autoscaling, core::v1 as core, networking::v1 as net,
+    policy::v1 as policy,
+};
 use kubesite::render::{render, to_stream};
 use kubesite::spec::{Disk, ValidSpec};
 use proptest::prelude::*;
@@ -149,10 +152,114 @@ fn every_document_parses_into_its_typed_kubernetes_struct() {
                 ("apps/v1", "Deployment") => typed::<apps::Deployment>(&doc),
                 ("networking.k8s.io/v1", "Ingress") => typed::<net::Ingress>(&doc),
                 ("networking.k8s.io/v1", "NetworkPolicy") => typed::<net::NetworkPolicy>(&doc),
+                ("autoscaling/v2", "HorizontalPodAutoscaler") => {
+                    typed::<autoscaling::HorizontalPodAutoscaler>(&doc)
+                }
+                ("policy/v1", "PodDisruptionBudget") => typed::<policy::PodDisruptionBudget>(&doc),
+                // No upstream struct: checked against the field names the
+                // Gateway API v1 HTTPRoute defines (see httproute_shape).
+                ("gateway.networking.k8s.io/v1", "HTTPRoute") => httproute_shape(&doc),
                 (api, kind) => panic!("{config}: unexpected {api} {kind}"),
             }
         }
     }
+}
+
+/// The HTTPRoute fields kubesite writes, with the types the Gateway API v1
+/// CRD gives them.
+fn httproute_shape(doc: &Value) {
+    let spec = &doc["spec"];
+    let keys: Vec<&str> = spec
+        .as_mapping()
+        .expect("spec")
+        .keys()
+        .filter_map(|k| k.as_str())
+        .collect();
+    assert_eq!(keys, ["parentRefs", "hostnames", "rules"]);
+    let parent = &spec["parentRefs"][0];
+    assert_eq!(parent["group"].as_str(), Some("gateway.networking.k8s.io"));
+    assert_eq!(parent["kind"].as_str(), Some("Gateway"));
+    assert!(parent["name"].is_string() && parent["namespace"].is_string());
+    assert!(spec["hostnames"][0].is_string());
+    let rule = &spec["rules"][0];
+    assert_eq!(
+        rule["matches"][0]["path"]["type"].as_str(),
+        Some("PathPrefix")
+    );
+    assert!(rule["backendRefs"][0]["name"].is_string());
+    assert!(rule["backendRefs"][0]["port"].is_u64());
+}
+
+#[test]
+fn gateway_route_snapshot_and_traffic_source() {
+    let mut s = spec(Disk::Database);
+    s.route = Some(kubesite::spec::Route::Gateway);
+    s.gateway = Some("public/edge".into());
+    let out = stream(&valid(&s));
+    insta::assert_snapshot!("database_gateway", out);
+    let docs = documents(&out);
+    assert!(docs.iter().all(|d| kind(d) != "Ingress"));
+    let route = docs.iter().find(|d| kind(d) == "HTTPRoute").expect("route");
+    assert_eq!(
+        route["spec"]["parentRefs"][0]["name"].as_str(),
+        Some("public")
+    );
+    assert_eq!(
+        route["spec"]["parentRefs"][0]["namespace"].as_str(),
+        Some("edge")
+    );
+    let web = docs
+        .iter()
+        .find(|d| d["metadata"]["name"].as_str() == Some("blog-allow-web"))
+        .expect("policy");
+    let from = &web["spec"]["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"];
+    assert_eq!(from["kubernetes.io/metadata.name"].as_str(), Some("edge"));
+}
+
+#[test]
+fn autoscaler_and_disruption_budget_presence() {
+    let kinds = |s: &kubesite::spec::SiteSpec| -> Vec<String> {
+        documents(&stream(&valid(s)))
+            .iter()
+            .map(|d| kind(d).to_owned())
+            .collect()
+    };
+    // One pod: neither.
+    let local = kinds(&spec(Disk::Local));
+    assert!(
+        !local
+            .iter()
+            .any(|k| k == "HorizontalPodAutoscaler" || k == "PodDisruptionBudget")
+    );
+    // Two pods by default on stateless disks: a budget, no autoscaler.
+    let db = kinds(&spec(Disk::Database));
+    assert!(db.iter().any(|k| k == "PodDisruptionBudget"));
+    assert!(!db.iter().any(|k| k == "HorizontalPodAutoscaler"));
+    // One replica asked for: no budget (it would block every drain).
+    let mut one = spec(Disk::Nfs);
+    one.replicas = Some(1);
+    assert!(!kinds(&one).iter().any(|k| k == "PodDisruptionBudget"));
+    // Autoscaling: both, and the Deployment leaves replicas to the HPA.
+    let mut auto = spec(Disk::Nfs);
+    auto.autoscale = Some("2:9".into());
+    let docs = documents(&stream(&valid(&auto)));
+    let hpa = docs
+        .iter()
+        .find(|d| kind(d) == "HorizontalPodAutoscaler")
+        .expect("hpa");
+    assert_eq!(hpa["spec"]["minReplicas"].as_u64(), Some(2));
+    assert_eq!(hpa["spec"]["maxReplicas"].as_u64(), Some(9));
+    assert!(docs.iter().any(|d| kind(d) == "PodDisruptionBudget"));
+    let dep = docs
+        .iter()
+        .find(|d| kind(d) == "Deployment")
+        .expect("deployment");
+    assert!(dep["spec"].get("replicas").is_none());
+    // Autoscaling from one pod: an autoscaler but no budget.
+    auto.autoscale = Some("1:4".into());
+    let k = kinds(&auto);
+    assert!(k.iter().any(|k| k == "HorizontalPodAutoscaler"));
+    assert!(!k.iter().any(|k| k == "PodDisruptionBudget"));
 }
 
 #[test]

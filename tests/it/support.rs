@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests.
 
-use kubesite::spec::{Disk, Origins, SiteSpec, ValidSpec};
+use kubesite::spec::{Disk, Origins, Route, SiteSpec, ValidSpec};
 
 pub const IMAGE: &str = "registry.example.com/blog:1.0.0";
 pub const DIGEST_IMAGE: &str = "registry.example.com/blog:1.0.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -52,6 +52,16 @@ pub fn all_configurations() -> Vec<(String, SiteSpec)> {
                     out.push((label, s));
                 }
             }
+        }
+        // The Gateway API route instead of the Ingress.
+        let mut s = spec(disk);
+        s.route = Some(Route::Gateway);
+        out.push((format!("{}-gateway", disk.as_str()), s));
+        // Autoscaling, where the disk allows it.
+        if disk != Disk::Local {
+            let mut s = spec(disk);
+            s.autoscale = Some("2:5".into());
+            out.push((format!("{}-autoscale", disk.as_str()), s));
         }
     }
     out
