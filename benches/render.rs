@@ -12,9 +12,12 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use std::path::Path;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use kubesite::render::{render, to_stream};
 use kubesite::spec::{Disk, Origins, SiteSpec, ValidSpec};
+use tera::{Kwargs, State, Tera, Value};
 
 const DISKS: [Disk; 3] = [Disk::Local, Disk::Nfs, Disk::Database];
 
@@ -80,6 +83,70 @@ fn rendering(c: &mut Criterion) {
     group.finish();
 }
 
+/// The templates under `templates/<sub>` as `render::registry` adds them:
+/// paths relative to `templates/`, fragments (`_*`) without their final
+/// newline.
+fn sources(sub: &str) -> Vec<(String, String)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .expect("templates folder is readable")
+            .map(|e| e.expect("readable entry").path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(root, &path, out);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("template is UTF-8");
+            let is_fragment = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('_'));
+            let text = if is_fragment {
+                text.strip_suffix('\n').map(str::to_owned).unwrap_or(text)
+            } else {
+                text
+            };
+            let name = path.strip_prefix(root).expect("under root");
+            out.push((name.to_string_lossy().replace('\\', "/"), text));
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut out = Vec::new();
+    walk(&root, &root.join(sub), &mut out);
+    out
+}
+
+/// The one-time start-up cost inside `render`: building the tera registry
+/// (parsing every embedded template). The library keeps its registry private
+/// in a `OnceLock`, so this rebuilds an equivalent one from the same files
+/// (the `q` filter here is a stand-in: parsing only checks the name). It
+/// compares what `render` parses today (all of `templates/`, the starter
+/// repository's files included) with the manifests alone.
+fn template_registry(c: &mut Criterion) {
+    fn identity(value: Value, _: Kwargs, _: &State) -> Value {
+        value
+    }
+    fn build(sources: Vec<(String, String)>) -> Tera {
+        let mut tera = Tera::default();
+        tera.autoescape_on(Vec::<&'static str>::new());
+        tera.register_filter("q", identity);
+        tera.add_raw_templates(sources)
+            .unwrap_or_else(|e| panic!("templates must parse: {e}"));
+        tera
+    }
+    let mut all = sources("manifests");
+    all.extend(sources("repo"));
+    let manifests = sources("manifests");
+    let mut group = c.benchmark_group("template_registry");
+    for (label, set) in [("all_templates", all), ("manifests_only", manifests)] {
+        group.bench_function(label, |b| {
+            b.iter_batched(|| set.clone(), build, BatchSize::SmallInput)
+        });
+    }
+    group.finish();
+}
+
 // ---------------------------------------------------------------------------
 // PENDING (issue 7): two benchmarks wait for features that are being built.
 //
@@ -95,5 +162,5 @@ fn rendering(c: &mut Criterion) {
 // nothing.
 // ---------------------------------------------------------------------------
 
-criterion_group!(benches, validation, rendering);
+criterion_group!(benches, validation, rendering, template_registry);
 criterion_main!(benches);
