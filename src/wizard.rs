@@ -71,8 +71,14 @@ impl Wizard {
 
     fn route(&self) -> Result<Route, Error> {
         let choices = [
-            (Route::Ingress, "ingress   an Ingress for your ingress controller, TLS via cert-manager"),
-            (Route::Gateway, "gateway   a Gateway API HTTPRoute on a shared Gateway (TLS at its listener)"),
+            (
+                Route::Ingress,
+                "ingress   an Ingress for your ingress controller, TLS via cert-manager",
+            ),
+            (
+                Route::Gateway,
+                "gateway   a Gateway API HTTPRoute on a shared Gateway (TLS at its listener)",
+            ),
         ];
         let items: Vec<&str> = choices.iter().map(|(_, text)| *text).collect();
         let picked = Select::with_theme(self.theme.as_ref())
@@ -212,7 +218,10 @@ pub fn summary(spec: &ValidSpec, folder: &str) -> String {
         rows.push(("gateway", format!("{}/{}", g.name, g.namespace)));
     }
     if let Some(a) = &spec.autoscale {
-        rows.push(("autoscale", format!("{}:{} pods at {}% CPU", a.min, a.max, a.cpu_percent)));
+        rows.push((
+            "autoscale",
+            format!("{}:{} pods at {}% CPU", a.min, a.max, a.cpu_percent),
+        ));
     }
     rows.push((
         "tls",
