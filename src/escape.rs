@@ -40,6 +40,35 @@ pub fn quoted(value: &str) -> String {
     out
 }
 
+/// Longest message shown whole; a longer one (a parser quoting a huge
+/// value) keeps its start and its end, where the line and column are.
+const MESSAGE_MAX: usize = 1000;
+
+/// A message that embeds untrusted text (a parser's error quoting a key or
+/// a value), made safe to print: control, invisible and bidi characters
+/// become `\u{..}` escapes, so a spec file cannot move the cursor, colour
+/// or reorder the terminal, and a very long message loses its middle.
+pub fn safe_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() || is_deceptive(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    let count = out.chars().count();
+    if count <= MESSAGE_MAX {
+        return out;
+    }
+    let head: String = out.chars().take(MESSAGE_MAX / 2).collect();
+    let tail: String = out.chars().skip(count - MESSAGE_MAX / 4).collect();
+    format!(
+        "{head} ... ({} characters left out) ... {tail}",
+        count - head.chars().count() - tail.chars().count()
+    )
+}
+
 /// A string as a YAML double-quoted scalar that reads back as exactly the
 /// input. It is JSON's escaping plus escapes for everything YAML treats as
 /// non-printable or as a line break (DEL, C1 controls, U+2028/U+2029,
@@ -87,6 +116,21 @@ mod tests {
         let shown = quoted(&long);
         assert!(shown.len() < 100, "{shown}");
         assert!(shown.ends_with("(10000 characters)"));
+    }
+
+    #[test]
+    fn messages_escape_terminal_controls_and_keep_their_end() {
+        assert_eq!(
+            safe_message("unknown field `\u{1b}[31mx\u{202e}`"),
+            r"unknown field `\u{1b}[31mx\u{202e}`"
+        );
+        let long = format!(
+            "invalid type: string \"{}\" at line 3 column 7",
+            "a".repeat(10_000)
+        );
+        let shown = safe_message(&long);
+        assert!(shown.len() < 1100, "{shown}");
+        assert!(shown.ends_with("at line 3 column 7"), "{shown}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::escape::quoted;
+use crate::escape::{quoted, safe_message};
 use crate::validate::{self, Check, ImageRef, Violation};
 
 /// The spec-file format version this build reads and writes.
@@ -252,8 +252,9 @@ impl Origins {
         match (self.lines.get(key), self.defaults.get(key)) {
             (Some(line), _) => format!("{file}:{line}: {prefix}{key}"),
             (None, Some(line)) => format!("{file}:{line}: defaults.{key}"),
-            (None, None) if !prefix.is_empty() => format!("{file}: {prefix}{key}"),
-            (None, None) => format!("--{flag_name}"),
+            // No line found (a flow mapping, an unusual line break): still
+            // the file, never a flag the user did not give.
+            (None, None) => format!("{file}: {prefix}{key}"),
         }
     }
 
@@ -380,7 +381,9 @@ pub fn parse_file(path: &Path, text: &str) -> Result<(SiteSpec, Origins), SpecFi
         path: path.to_owned(),
         message,
     };
-    let spec: SiteSpec = serde_yaml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
+    let text = yaml_text(text).map_err(parse_err)?;
+    let spec: SiteSpec =
+        serde_yaml::from_str(text).map_err(|e| parse_err(safe_message(&e.to_string())))?;
     check_version(spec.version).map_err(parse_err)?;
     let origins = Origins {
         file: Some(path.to_owned()),
@@ -424,6 +427,10 @@ pub fn load_source(path: &Path) -> Result<SpecSource, SpecFileError> {
 
 /// Parses spec-file text holding one site or a `sites:` list.
 pub fn parse_source(path: &Path, text: &str) -> Result<SpecSource, SpecFileError> {
+    let text = yaml_text(text).map_err(|message| SpecFileError::Parse {
+        path: path.to_owned(),
+        message,
+    })?;
     if !key_lines(text).contains_key("sites") {
         let (spec, origins) = parse_file(path, text)?;
         return Ok(SpecSource::One(Box::new(spec), origins));
@@ -432,7 +439,8 @@ pub fn parse_source(path: &Path, text: &str) -> Result<SpecSource, SpecFileError
         path: path.to_owned(),
         message,
     };
-    let file: ManyFile = serde_yaml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
+    let file: ManyFile =
+        serde_yaml::from_str(text).map_err(|e| parse_err(safe_message(&e.to_string())))?;
     check_version(file.version).map_err(parse_err)?;
     if file.sites.is_empty() {
         return Err(parse_err(
@@ -465,6 +473,150 @@ pub fn parse_source(path: &Path, text: &str) -> Result<SpecSource, SpecFileError
         sites,
         shared_namespaces: file.shared_namespaces,
     }))
+}
+
+/// Deepest nesting of flow collections (`[`, `{`) a YAML text may have.
+/// libyaml rescans its stack of open flow levels at every token, so parse
+/// time grows with depth times length: 100,000 levels (200 KB) took
+/// minutes. The deserializer refuses anything deeper than 128 levels anyway.
+pub const MAX_FLOW_DEPTH: usize = 128;
+
+/// Where flow collections in YAML `text` first nest deeper than `limit`
+/// (1-based line and column), found in one linear pass before the parser
+/// runs. It never under-counts: every `[` and `{` counts, even inside a
+/// string or after a `#`, except on comment lines (which hold no structure),
+/// so only text with more than `limit` unclosed brackets is refused.
+pub fn flow_too_deep(text: &str, limit: usize) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    for (i, line) in text.split('\n').enumerate() {
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
+        for (column, c) in line.chars().enumerate() {
+            match c {
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > limit {
+                        return Some((i + 1, column + 1));
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// Spec-file text as the YAML parser gets it: without a byte-order mark
+/// (editors on Windows add one; libyaml then reports a second document), and
+/// refused when it nests too deeply to parse in linear time.
+fn yaml_text(text: &str) -> Result<&str, String> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    if let Some((line, column)) = flow_too_deep(text, MAX_FLOW_DEPTH) {
+        return Err(format!(
+            "'[' and '{{' nest more than {MAX_FLOW_DEPTH} deep at line {line} column {column}; \
+             a spec file needs only a few"
+        ));
+    }
+    expanded_size(text)?;
+    Ok(text)
+}
+
+/// Most text a spec file may stand for once its aliases (`*name`) are
+/// followed. The YAML reader bounds how often aliases are followed, not
+/// what each copies: one 500 KB string aliased 40,000 times in a 1 MB file
+/// asked for 20 GB.
+pub const MAX_EXPANDED_BYTES: usize = 4 * MAX_SPEC_BYTES as usize;
+
+/// Walks the document as the deserializer will, aliases followed, counting
+/// the bytes of every scalar (and one per node) without building anything;
+/// refuses past [`MAX_EXPANDED_BYTES`]. Other errors are left to the real
+/// parse, which reports them with their line.
+fn expanded_size(text: &str) -> Result<(), String> {
+    use serde::de::{self, DeserializeSeed, EnumAccess, MapAccess, SeqAccess, VariantAccess};
+    use std::cell::Cell;
+
+    const TOO_BIG: &str = "expands past the limit";
+
+    #[derive(Clone, Copy)]
+    struct Size<'a>(&'a Cell<usize>);
+
+    impl Size<'_> {
+        fn take<E: de::Error>(self, n: usize) -> Result<(), E> {
+            let left = self.0.get().checked_sub(n.saturating_add(1));
+            self.0.set(left.unwrap_or(0));
+            left.map(|_| ()).ok_or_else(|| E::custom(TOO_BIG))
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Size<'_> {
+        type Value = ();
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> de::Visitor<'de> for Size<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any YAML")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+            self.take(v.len())
+        }
+        fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<(), E> {
+            self.take(v.len())
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+            self.take(0)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+            self.take(0)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+            self.take(0)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+            self.take(0)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            self.take(0)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<(), E> {
+            self.take(0)
+        }
+        fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            self.take(0)?;
+            while seq.next_element_seed(self)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            self.take(0)?;
+            while map.next_key_seed(self)?.is_some() {
+                map.next_value_seed(self)?;
+            }
+            Ok(())
+        }
+        fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+            // A tagged value (`!tag value`): count the value.
+            let ((), value) = data.variant_seed(self)?;
+            value.newtype_variant_seed(self)
+        }
+    }
+
+    let left = Cell::new(MAX_EXPANDED_BYTES);
+    match Size(&left).deserialize(serde_yaml::Deserializer::from_str(text)) {
+        Err(_) if left.get() == 0 => Err(format!(
+            "stands for more than {} MiB once its aliases (*name) are followed; \
+             a spec file needs no aliases",
+            MAX_EXPANDED_BYTES / 1024 / 1024
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn check_version(version: Option<u32>) -> Result<(), String> {
@@ -640,7 +792,7 @@ pub fn validate_sites(many: &ManySites) -> Result<Vec<ValidSpec>, Problems> {
 /// `key:` (optionally quoted).
 fn key_lines(text: &str) -> BTreeMap<String, usize> {
     let mut lines = BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in yaml_lines(text).into_iter().enumerate() {
         if line.starts_with([' ', '\t', '#', '-']) {
             continue;
         }
@@ -649,6 +801,25 @@ fn key_lines(text: &str) -> BTreeMap<String, usize> {
             lines.entry(key.to_owned()).or_insert(i + 1);
         }
     }
+    lines
+}
+
+/// Lines as libyaml counts them: a bare CR, NEL, LS and PS end a line too,
+/// so a key hidden behind one is still named with its own line.
+fn yaml_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}') {
+            lines.push(&text[start..i]);
+            start = i + c.len_utf8();
+            if c == '\r' && chars.next_if(|&(_, n)| n == '\n').is_some() {
+                start += 1;
+            }
+        }
+    }
+    lines.push(&text[start..]);
     lines
 }
 
@@ -872,6 +1043,19 @@ impl Validator<'_> {
     fn run(mut self, s: &SiteSpec) -> Result<ValidSpec, Problems> {
         let name = self.required("name", s.name.as_ref(), "blog", validate::site_name);
         let namespace = self.field("namespace", s.namespace.as_ref(), validate::namespace);
+        // The namespace defaults to the name, so that name must also pass the
+        // namespace rule: "default" or "kube-system" would otherwise deploy
+        // into a shared or system namespace.
+        if s.namespace.is_none()
+            && let Some(name) = name
+            && let Err(v) = validate::namespace(name)
+        {
+            let rule = format!(
+                "is also the namespace when --namespace is not given, and the namespace {}",
+                v.rule
+            );
+            self.refuse("name", name, Violation { rule, ..v });
+        }
         let image_text = self.required(
             "image",
             s.image.as_ref(),
