@@ -87,6 +87,20 @@ pub enum WriteError {
     Escapes(PathBuf),
 }
 
+impl WriteError {
+    /// The same error, naming `path` (a temporary's target) instead.
+    fn at(self, path: &Path) -> WriteError {
+        match self {
+            WriteError::Io { action, source, .. } => WriteError::Io {
+                path: path.to_owned(),
+                action,
+                source,
+            },
+            other => other,
+        }
+    }
+}
+
 fn io_err(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> WriteError {
     let path = path.to_owned();
     move |source| WriteError::Io {
@@ -311,9 +325,11 @@ impl Plan {
             .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
         let tmp = parent.join(format!(".{name}.kubesite-{}", std::process::id()));
         let result = (|| {
+            remove_stale(&tmp);
             fs::create_dir(&tmp).map_err(io_err(&tmp, "create folder"))?;
             for f in &self.files {
-                write_new(&tmp.join(&f.path), f)?;
+                // Name the file the user asked for, not its temporary home.
+                write_new(&tmp.join(&f.path), f).map_err(|e| e.at(&self.root.join(&f.path)))?;
             }
             sync_dir(&tmp);
             fs::rename(&tmp, &self.root).map_err(io_err(&self.root, "move into place"))
@@ -325,10 +341,13 @@ impl Plan {
     }
 
     /// The root exists: write every new file to a temporary name beside its
-    /// target, then rename them all. A failure while writing removes the
-    /// temporaries and leaves every existing file as it was.
+    /// target, then swap them all in. A failure at any step puts back what
+    /// was already swapped and removes the temporaries (and any folder made
+    /// for them), so every existing file is left as it was.
     fn apply_in_place(&self) -> Result<(), WriteError> {
         let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let mut made_dirs = Vec::new();
+        let mut undo = Vec::new();
         let result = (|| {
             for f in &self.files {
                 if matches!(f.action, Action::Unchanged | Action::Remove) {
@@ -336,28 +355,150 @@ impl Plan {
                 }
                 let target = self.root.join(&f.path);
                 let tmp = temp_beside(&target);
-                staged.push((tmp.clone(), target));
-                write_new(&tmp, f)?;
+                remove_stale(&tmp);
+                made_dirs.extend(missing_dirs(&self.root, &f.path));
+                staged.push((tmp.clone(), target.clone()));
+                write_new(&tmp, f).map_err(|e| e.at(&target))?;
             }
-            Ok(())
+            self.swap_in(&staged, &mut undo)
         })();
         if let Err(e) = result {
+            for step in undo.iter().rev() {
+                step.revert();
+            }
             for (tmp, _) in &staged {
                 let _ = fs::remove_file(tmp);
             }
+            for dir in made_dirs.iter().rev() {
+                let _ = fs::remove_dir(dir);
+            }
             return Err(e);
         }
-        for (tmp, target) in &staged {
-            // rename replaces a link itself, never what it points to.
-            fs::rename(tmp, target).map_err(io_err(target, "move into place"))?;
-        }
-        for f in self.files.iter().filter(|f| f.action == Action::Remove) {
-            let path = self.root.join(&f.path);
-            fs::remove_file(&path).map_err(io_err(&path, "remove"))?;
+        for step in &undo {
+            step.forget();
         }
         sync_dir(&self.root);
         Ok(())
     }
+
+    /// Renames every staged file over its target and removes the stale
+    /// ones, each step recorded in `undo` so it can be taken back. Old
+    /// content is kept as a hard link beside its target until the end.
+    fn swap_in(
+        &self,
+        staged: &[(PathBuf, PathBuf)],
+        undo: &mut Vec<Undo>,
+    ) -> Result<(), WriteError> {
+        for (tmp, target) in staged {
+            let backup = keep_old(target)?;
+            // rename replaces a link itself, never what it points to.
+            if let Err(e) = fs::rename(tmp, target) {
+                if let Undo::Replaced { backup, .. } = &backup {
+                    let _ = fs::remove_file(backup);
+                }
+                return Err(io_err(target, "move into place")(e));
+            }
+            undo.push(backup);
+        }
+        for f in self.files.iter().filter(|f| f.action == Action::Remove) {
+            let path = self.root.join(&f.path);
+            let backup = backup_beside(&path);
+            remove_stale(&backup);
+            fs::rename(&path, &backup).map_err(io_err(&path, "remove"))?;
+            undo.push(Undo::Replaced {
+                target: path,
+                backup,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// How to take back one step of [`Plan::swap_in`].
+#[derive(Debug)]
+enum Undo {
+    /// The target did not exist: remove it.
+    Created(PathBuf),
+    /// The old target is kept at `backup`: move it back.
+    Replaced { target: PathBuf, backup: PathBuf },
+    /// No copy could be kept (no hard links here): leave the new content.
+    Kept,
+}
+
+impl Undo {
+    fn revert(&self) {
+        match self {
+            Undo::Created(target) => {
+                let _ = fs::remove_file(target);
+            }
+            Undo::Replaced { target, backup } => {
+                let _ = fs::rename(backup, target);
+            }
+            Undo::Kept => {}
+        }
+    }
+
+    fn forget(&self) {
+        if let Undo::Replaced { backup, .. } = self {
+            let _ = fs::remove_file(backup);
+        }
+    }
+}
+
+/// Keeps what is at `target` (file or link, never followed) as a hard link
+/// beside it, so a failed update can put it back.
+fn keep_old(target: &Path) -> Result<Undo, WriteError> {
+    match fs::symlink_metadata(target) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Undo::Created(target.to_owned())),
+        Err(e) => Err(io_err(target, "read")(e)),
+        Ok(_) => {
+            let backup = backup_beside(target);
+            remove_stale(&backup);
+            Ok(match fs::hard_link(target, &backup) {
+                Ok(()) => Undo::Replaced {
+                    target: target.to_owned(),
+                    backup,
+                },
+                Err(_) => Undo::Kept,
+            })
+        }
+    }
+}
+
+fn backup_beside(target: &Path) -> PathBuf {
+    let mut name = temp_beside(target).into_os_string();
+    name.push(".old");
+    PathBuf::from(name)
+}
+
+/// A temporary name holds this process's id, so anything already there was
+/// left by an earlier run that was killed (whose id this one reuses, as is
+/// common in containers): it is garbage, and must not block this run.
+fn remove_stale(tmp: &Path) {
+    match fs::symlink_metadata(tmp) {
+        Ok(m) if m.is_dir() => {
+            let _ = fs::remove_dir_all(tmp);
+        }
+        Ok(_) => {
+            let _ = fs::remove_file(tmp);
+        }
+        Err(_) => {}
+    }
+}
+
+/// The folders between `root` and the file `rel` that do not exist yet,
+/// outermost first: made for a new file, removed again if the update fails.
+fn missing_dirs(root: &Path, rel: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dir = root.to_owned();
+    let parts: Vec<_> = rel.components().collect();
+    for part in parts.iter().take(parts.len().saturating_sub(1)) {
+        dir.push(part);
+        if fs::symlink_metadata(&dir).is_err() {
+            out.push(dir.clone());
+        }
+    }
+    out
 }
 
 fn temp_beside(target: &Path) -> PathBuf {
