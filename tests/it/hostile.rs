@@ -13,8 +13,9 @@
 //! To stay fast, each value first goes into every text field at once:
 //! validation reports every problem together, so that one run proves each
 //! refusal (the message names every refusing field with the value, escaped).
-//! Every field that did not name it then gets a run of its own, which must
-//! pass the full verdict.
+//! The fields that did not refuse it then run together, one run per disk
+//! type, each reading back where it belongs; a field runs alone only where a
+//! rule tying fields together refused the group.
 
 use std::collections::BTreeMap;
 use std::fs;
