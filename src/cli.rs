@@ -34,6 +34,9 @@ pub enum Command {
     /// Render manifests from flags and/or a spec file, to stdout or a folder.
     #[command(after_help = RENDER_HELP)]
     Render(RenderArgs),
+    /// Audit existing manifests for the service-account token exposure and friends.
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
     /// Create a starter repository: a wizard in a terminal, flags in scripts.
     #[command(after_help = NEW_HELP)]
     New(NewArgs),
@@ -60,6 +63,72 @@ Exit codes:
   1  a validation, render or write failure
   2  a usage error: an unknown flag, or (without a terminal) a required value missing
   130 cancelled at a prompt";
+
+/// The help after `kubesite check --help` (a test keeps its rule list complete).
+pub const CHECK_HELP: &str = "\
+Examples:
+  # Audit a folder (walked for *.yaml and *.yml in sorted order)
+  kubesite check k8s/
+
+  # What a chart or a kustomization really deploys
+  helm template my-release ./chart | kubesite check -
+  kubectl kustomize overlays/prod | kubesite check -
+
+  # A CI gate on serious problems, with a report for GitHub code scanning
+  kubesite check --min-severity high --format sarif k8s/ > kubesite.sarif
+
+  # Skip a rule everywhere; or on one object, with a reason, by annotation:
+  kubesite check --ignore image-latest k8s/
+  #   metadata:
+  #     annotations:
+  #       kubesite.io/ignore: token-exposure
+  #       kubesite.io/ignore-reason: \"the operator watches Deployments\"
+
+Rules (id, severity):
+  token-exposure             high      a pod gets a Kubernetes API token
+  service-account-automount  medium    a ServiceAccount does not turn automounting off
+  privileged                 critical  a container runs privileged
+  host-namespaces            high      hostNetwork, hostPID or hostIPC
+  host-path                  high      a hostPath volume
+  run-as-root                high      runAsUser: 0
+  missing-run-as-non-root    medium    runAsNonRoot is not true
+  privilege-escalation       medium    allowPrivilegeEscalation is not false
+  added-capabilities         high      capabilities added (beyond NET_BIND_SERVICE)
+  no-resource-limits         low       no CPU or memory limit
+  default-namespace          low       in the default namespace, or none
+  image-latest               medium    an image without a tag, or :latest
+  missing-network-policy     medium    a Namespace with workloads and no NetworkPolicy
+
+Each file (or stdin) may be at most 16 MiB; YAML aliases may not expand it
+beyond twice its size. See docs/check.md.
+
+Exit codes:
+  0  no finding at or above --min-severity
+  1  findings at or above --min-severity
+  2  an input could not be read or parsed (the message names the file and line),
+     or a usage error";
+
+/// `kubesite check`: what to read and how to report.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Manifest files, folders (walked for *.yaml and *.yml), or '-' for stdin
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub format: crate::check::Format,
+    /// Report, and fail on, only findings at or above this severity
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value = "low")]
+    pub min_severity: crate::check::Severity,
+    /// Skip a rule everywhere (repeatable); the rule ids are listed below
+    #[arg(
+        long = "ignore",
+        value_enum,
+        value_name = "RULE",
+        hide_possible_values = true
+    )]
+    pub ignore: Vec<crate::check::Rule>,
+}
 
 const RENDER_HELP: &str = "\
 Examples:

@@ -7,6 +7,7 @@
 //! [`output`]. The binary (`src/main.rs`) only parses arguments and maps
 //! errors to exit codes.
 
+pub mod check;
 pub mod cli;
 pub mod escape;
 pub mod output;

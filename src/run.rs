@@ -26,6 +26,9 @@ pub enum Error {
     Stdout(std::io::Error),
     #[error("{0}")]
     Usage(String),
+    /// `kubesite check`: findings (exit 1), or input it could not read or parse (exit 2).
+    #[error(transparent)]
+    Check(#[from] crate::check::CheckError),
     #[error("{} exists and is not empty; pick a new folder, or pass --force to replace only the files kubesite generates", .0.display())]
     NotEmpty(PathBuf),
     #[error("cancelled; nothing was written")]
@@ -40,6 +43,7 @@ impl Error {
         match self {
             Error::Spec(p) if p.is_usage() => 2,
             Error::Usage(_) => 2,
+            Error::Check(e) => e.exit_code(),
             Error::Cancelled => 130,
             _ => 1,
         }
@@ -50,6 +54,7 @@ impl Error {
 pub fn run(cli: Cli, stdout: &mut dyn Write, warn: &mut dyn FnMut(&str)) -> Result<(), Error> {
     match cli.command {
         Command::Render(args) => render_command(&args, stdout, warn),
+        Command::Check(args) => Ok(crate::check::run(&args, stdout, warn)?),
         Command::New(args) => new_command(&args, stdout, warn),
     }
 }

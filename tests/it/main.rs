@@ -1,5 +1,6 @@
 //! One integration-test binary (link time dominates on small machines).
 
+mod check;
 mod cli;
 mod new;
 mod render;
