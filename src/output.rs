@@ -193,12 +193,13 @@ fn existing(path: &Path, content: &str) -> Result<(Action, Option<String>), Writ
     if meta.is_dir() {
         return Err(WriteError::FolderInTheWay(path.to_owned()));
     }
-    if meta.file_type().is_symlink() {
-        // Never read or write through a link: it could point anywhere.
+    if !meta.is_file() {
+        // Never read or write through a link: it could point anywhere. A
+        // FIFO or a device is not ours either, and reading one could block.
         return Ok((Action::Replace, None));
     }
-    let old = match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).ok(),
+    let old = match read_small(path) {
+        Ok(bytes) => bytes.and_then(|b| String::from_utf8(b).ok()),
         Err(e) => return Err(io_err(path, "read")(e)),
     };
     let action = match &old {
@@ -207,6 +208,20 @@ fn existing(path: &Path, content: &str) -> Result<(Action, Option<String>), Writ
         _ => Action::Replace,
     };
     Ok((action, old))
+}
+
+/// Larger than anything kubesite writes: such a file cannot be one of its own.
+const MAX_OURS_BYTES: u64 = 1024 * 1024;
+
+/// A file's content, or None when it is larger than [`MAX_OURS_BYTES`]: a
+/// huge file in the output folder is never read whole.
+fn read_small(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(MAX_OURS_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= MAX_OURS_BYTES).then_some(bytes))
 }
 
 /// Top-level YAML files kubesite wrote earlier that this render does not
@@ -224,7 +239,8 @@ fn stale(root: &Path, files: &[RenderedFile]) -> Result<Vec<PlannedFile>, WriteE
     names.sort();
     for name in names {
         let path = root.join(&name);
-        if let Ok(old) = fs::read_to_string(&path)
+        if let Ok(Some(old)) = read_small(&path)
+            && let Ok(old) = String::from_utf8(old)
             && is_ours(&old)
         {
             out.push(PlannedFile {

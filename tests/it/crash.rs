@@ -736,3 +736,55 @@ fn links_inside_the_target_that_point_outside_are_never_followed() {
     assert_eq!(tree(&outside), before_outside, "nothing outside changed");
     assert!(out.stdout.is_empty());
 }
+
+/// Runs `args` and fails the test if it has not finished within 20 s.
+fn run_bounded(args: &[String]) -> i32 {
+    let child = spawn(args);
+    crate::support::wait_or_fail(child, "kubesite")
+        .code()
+        .unwrap_or(-1)
+}
+
+#[cfg(unix)]
+#[test]
+fn special_and_huge_files_in_the_target_are_never_read() {
+    // Regression: a FIFO named like an output file made kubesite block
+    // forever reading it; any *.yaml was read whole, however large.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let target = tmp.path().join("k8s");
+    fs::create_dir(&target).expect("mkdir");
+    let fifo = |p: &Path| {
+        let ok = Command::new("mkfifo").arg(p).status();
+        assert!(ok.is_ok_and(|s| s.success()), "mkfifo");
+    };
+    fifo(&target.join("deployment.yaml"));
+    fifo(&target.join("notes.yaml"));
+    // Sparse, so the test writes nothing: 64 MiB that would be read whole.
+    let huge = target.join("service.yaml");
+    fs::File::create(&huge)
+        .and_then(|f| f.set_len(64 << 20))
+        .expect("sparse file");
+    fs::File::create(target.join("data.yaml"))
+        .and_then(|f| f.set_len(64 << 20))
+        .expect("sparse file");
+    assert_eq!(
+        run_bounded(&render_args(&target, "local")),
+        1,
+        "foreign files"
+    );
+    let mut forced = render_args(&target, "local");
+    forced.push("--force".into());
+    assert_eq!(run_bounded(&forced), 0);
+    for name in ["deployment.yaml", "service.yaml"] {
+        let text = fs::read_to_string(target.join(name)).expect("replaced");
+        assert!(
+            text.starts_with(kubesite::render::GENERATED_MARKER),
+            "{name}"
+        );
+    }
+    // What kubesite does not produce is left alone.
+    let notes = fs::symlink_metadata(target.join("notes.yaml")).expect("kept");
+    assert!(!notes.is_file(), "the FIFO is still there");
+    let data = fs::metadata(target.join("data.yaml")).expect("kept");
+    assert_eq!(data.len(), 64 << 20);
+}
