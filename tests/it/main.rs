@@ -2,6 +2,8 @@
 
 mod check;
 mod cli;
+mod crash;
+mod hostile;
 mod new;
 mod render;
 mod support;
