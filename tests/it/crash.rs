@@ -138,6 +138,10 @@ fn without_temps(tree: &Tree) -> Tree {
         .collect()
 }
 
+/// Rounds of kill moments per test; more search longer (each round is 42
+/// kills per command, about 5 s of a test run on 2 cores).
+const ROUNDS: usize = 1;
+
 /// When to kill: a delay after the start, or after the first temporary
 /// appears (the writes have begun).
 #[derive(Clone, Copy, Debug)]
@@ -231,7 +235,7 @@ fn killed_at_any_moment_a_new_target_is_absent_or_complete() {
 
     let mut iterations = 0;
     let (mut absent, mut complete, mut killed_running) = (0, 0, 0);
-    for round in 0..2 {
+    for round in 0..ROUNDS {
         for (what, want, phase) in [
             ("new", &want_new, phase_new),
             ("render", &want_render, phase_render),
@@ -285,9 +289,9 @@ fn killed_at_any_moment_a_new_target_is_absent_or_complete() {
          writes take {phase_new:?} for new, {phase_render:?} for render): \
          {absent} absent, {complete} complete, 0 partial"
     );
-    assert!(iterations >= 160, "{iterations}");
+    assert!(iterations >= 84 * ROUNDS, "{iterations}");
     assert!(
-        killed_running > 40,
+        killed_running > 20,
         "too few kills landed while running: {killed_running}"
     );
 }
@@ -313,7 +317,7 @@ fn killed_while_updating_every_file_is_old_or_new_and_a_rerun_completes() {
 
     let mut iterations = 0;
     let (mut untouched, mut done, mut between) = (0, 0, 0);
-    for round in 0..2 {
+    for round in 0..ROUNDS {
         for when in moments(phase) {
             iterations += 1;
             let target = tmp.path().join(format!("k8s-{round}-{iterations}"));
@@ -365,7 +369,7 @@ fn killed_while_updating_every_file_is_old_or_new_and_a_rerun_completes() {
         "kill test (update in place): {iterations} SIGKILLs (writes take {phase:?}): \
          {untouched} untouched, {done} done, {between} between (each file old or new)"
     );
-    assert!(iterations >= 80, "{iterations}");
+    assert!(iterations >= 42 * ROUNDS, "{iterations}");
 }
 
 // ----- write failures ------------------------------------------------------

@@ -406,14 +406,16 @@ fn flags_for(disk: &str, needs: &[(&str, &str)], fields: &[&TextField], v: &str)
 }
 
 /// One run with `fields` set to `v`, by flags (stdout) or by a spec file
-/// (`-o DIR`). Returns the outcome, the rendered stream (from stdout or from
-/// the files written) and the spec text.
+/// (`-o DIR` when `to_folder`, else stdout: writing syncs every file, which
+/// costs more than the rest of a run). Returns the outcome, the rendered
+/// stream (from stdout or from the files written) and the spec text.
 fn run_with(
     disk: &str,
     needs: &[(&str, &str)],
     fields: &[&TextField],
     v: &str,
     via: Via,
+    to_folder: bool,
 ) -> (Out, Option<String>, Option<String>) {
     match via {
         Via::Flags => {
@@ -426,14 +428,15 @@ fn run_with(
             let text = spec_for(disk, needs, fields, v);
             let file = dir.path().join("site.yaml");
             fs::write(&file, &text).expect("write spec");
+            let mut args = vec!["render".into(), "-f".into(), file.display().to_string()];
+            if !to_folder {
+                let out = kubesite(&args);
+                let stream = (out.code == 0).then(|| out.stdout.clone());
+                return (out, stream, Some(text));
+            }
             let outdir = dir.path().join("out");
-            let out = kubesite(&[
-                "render".into(),
-                "-f".into(),
-                file.display().to_string(),
-                "-o".into(),
-                outdir.display().to_string(),
-            ]);
+            args.extend(["-o".into(), outdir.display().to_string()]);
+            let out = kubesite(&args);
             let written = read_tree(&outdir);
             (out, written, Some(text))
         }
@@ -602,7 +605,10 @@ fn accept_run(
     via: Via,
     baseline: &BTreeMap<Group, Vec<String>>,
 ) -> Result<Option<Vec<bool>>, String> {
-    let (out, stream, text) = run_with(group.0, group.1, fields, v, via);
+    // Several fields: most likely accepted, so to stdout; one field alone
+    // (refused by a rule tying fields together) into a folder.
+    let to_folder = fields.len() == 1;
+    let (out, stream, text) = run_with(group.0, group.1, fields, v, via, to_folder);
     match out.code {
         0 => {
             let stream = stream.ok_or("exit 0 but nothing rendered")?;
@@ -647,7 +653,7 @@ fn screen(v: &str, via: Via) -> Result<Vec<bool>, String> {
     let all: Vec<&TextField> = TEXT_FIELDS.iter().collect();
     // Every field is validated under these (nfs needs no other value, and
     // the Gateway is only read with --route gateway).
-    let (out, written, _) = run_with("nfs", &[("route", "gateway")], &all, v, via);
+    let (out, written, _) = run_with("nfs", &[("route", "gateway")], &all, v, via, true);
     if out.code != 1 {
         // Accepted in every field at once, or a parse error: every field
         // then gets a run of its own.
