@@ -40,7 +40,23 @@ pub enum Command {
     /// Create a starter repository: a wizard in a terminal, flags in scripts.
     #[command(after_help = NEW_HELP)]
     New(NewArgs),
+    /// Print a shell completion script.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from these definitions.
+    #[command(after_help = "Example:\n  kubesite man > kubesite.1 && man ./kubesite.1")]
+    Man,
 }
+
+const COMPLETIONS_HELP: &str = "\
+Examples:
+  kubesite completions bash > ~/.local/share/bash-completion/completions/kubesite
+  kubesite completions zsh > \"${fpath[1]}/_kubesite\"
+  kubesite completions fish > ~/.config/fish/completions/kubesite.fish";
 
 const NEW_HELP: &str = "\
 Examples:

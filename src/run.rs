@@ -56,6 +56,17 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, warn: &mut dyn FnMut(&str)) -> Resu
         Command::Render(args) => render_command(&args, stdout, warn),
         Command::Check(args) => Ok(crate::check::run(&args, stdout, warn)?),
         Command::New(args) => new_command(&args, stdout, warn),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "kubesite", stdout);
+            Ok(())
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd)
+                .render(stdout)
+                .map_err(Error::Stdout)
+        }
     }
 }
 

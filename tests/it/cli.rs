@@ -533,3 +533,38 @@ fn autoscale_with_a_local_disk_explains_why() {
     );
     assert!(r.stderr.contains("1 problem"), "{}", r.stderr);
 }
+
+#[test]
+fn completions_for_every_shell_know_the_subcommands() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let r = run(&["completions", shell]);
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        for word in ["render", "new", "check", "disk", "no-input"] {
+            assert!(r.stdout.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    assert_eq!(run(&["completions", "tcsh"]).code, 2);
+}
+
+#[test]
+fn man_page_is_roff_naming_every_command() {
+    let r = run(&["man"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(".TH kubesite 1"),
+        "{}",
+        &r.stdout[..200.min(r.stdout.len())]
+    );
+    for word in ["render", "new", "check", "completions"] {
+        assert!(r.stdout.contains(word), "man page lacks {word}");
+    }
+}
+
+#[test]
+fn every_subcommand_help_has_an_example() {
+    for sub in ["render", "new", "check", "completions", "man"] {
+        let r = run(&[sub, "--help"]);
+        assert_eq!(r.code, 0, "{sub}");
+        assert!(r.stdout.contains("Example"), "{sub} --help has no example");
+    }
+}
