@@ -24,11 +24,12 @@ use crate::escape::quoted;
 /// rather than read into memory.
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 
-/// The most YAML nodes one file may expand to: 4 million, and never more
+/// The most YAML nodes one file may expand to: 3 million, and never more
 /// than twice the file's size in bytes plus 100,000. Aliases are followed
 /// (Kubernetes follows them too), but a few hundred bytes of nested aliases
-/// cannot become millions of nodes.
-pub const MAX_NODES: usize = 4_000_000;
+/// cannot become millions of nodes. A 16 MiB manifest written by a tool has
+/// well under 2 million.
+pub const MAX_NODES: usize = 3_000_000;
 
 /// The display name of standard input.
 pub const STDIN_NAME: &str = "<stdin>";
@@ -171,6 +172,10 @@ pub enum InputError {
         MAX_FILE_BYTES / 1024 / 1024
     )]
     TooLarge { path: String },
+    #[error(
+        "{path}: about {estimate} YAML nodes, more than the {MAX_NODES} kubesite check reads from one file; split it"
+    )]
+    TooManyNodes { path: String, estimate: usize },
     #[error("{path}:{line}: not UTF-8 text; manifests must be UTF-8")]
     NotUtf8 { path: String, line: usize },
     #[error("{path}: no *.yaml or *.yml files in this folder")]
@@ -550,6 +555,16 @@ pub fn parse_source(
     source: &Source,
     objects: &mut Vec<Object>,
 ) -> Result<(), InputError> {
+    // The parser holds a document's events in memory before any node is
+    // counted, so a file that is nothing but tiny nodes is refused before
+    // parsing, by a count that runs ahead of the real one.
+    let estimate = node_estimate(&source.text);
+    if estimate > MAX_NODES {
+        return Err(InputError::TooManyNodes {
+            path: source.name.clone(),
+            estimate,
+        });
+    }
     let budget = Cell::new(
         source
             .text
@@ -580,6 +595,23 @@ pub fn parse_source(
         }
     }
     Ok(())
+}
+
+/// Roughly how many nodes a YAML text holds: line breaks, `,`, `: `, `[`
+/// and `{`. Block style has about one of those per node, flow style too
+/// (`[1, {a: b}]`: 5 for 5 nodes); the parser's count stays within twice
+/// this.
+fn node_estimate(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut n = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'\n' | b',' | b'[' | b'{' => n += 1,
+            b':' if matches!(bytes.get(i + 1), Some(b' ' | b'\n' | b'\t') | None) => n += 1,
+            _ => {}
+        }
+    }
+    n
 }
 
 /// A document that is JSON (`kubectl get -o json`), parsed as JSON: much
@@ -1529,6 +1561,39 @@ mod tests {
             "[".repeat(1000)
         );
         assert_eq!(parse(&fine).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn files_of_tiny_nodes_are_refused_before_parsing() {
+        let start = std::time::Instant::now();
+        for text in [
+            format!(
+                "apiVersion: v1\nkind: A\nx: [{}a]\n",
+                "a,".repeat(MAX_NODES)
+            ),
+            format!("apiVersion: v1\nkind: A\nx:\n{}", "- a\n".repeat(MAX_NODES)),
+            format!(
+                "apiVersion: v1\nkind: A\nx:\n{}",
+                "- {a: b}\n".repeat(MAX_NODES / 2 + 10)
+            ),
+        ] {
+            assert!(text.len() <= MAX_FILE_BYTES);
+            let e = parse(&text).unwrap_err();
+            assert!(matches!(e, InputError::TooManyNodes { .. }), "{e}");
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        // The estimate is within a factor of two of what the parser produces.
+        let text = "a: 1\nb: [1, 2, {c: d}]\ne:\n  - f\n  - g: h\n";
+        let budget = Cell::new(usize::MAX);
+        NodeSeed::root(&budget)
+            .deserialize(serde_yaml::Deserializer::from_str(text))
+            .unwrap();
+        let nodes = usize::MAX - budget.get();
+        assert!(
+            node_estimate(text) * 2 >= nodes,
+            "{} vs {nodes}",
+            node_estimate(text)
+        );
     }
 
     #[test]
