@@ -169,6 +169,7 @@ fn write_phase(args: &[String], watch: &Path, reset: impl Fn()) -> Duration {
             reset();
             let mut child = spawn(args);
             let mut first = None;
+            let start = Instant::now();
             loop {
                 if first.is_none() && !temps(watch).is_empty() {
                     first = Some(Instant::now());
@@ -176,6 +177,8 @@ fn write_phase(args: &[String], watch: &Path, reset: impl Fn()) -> Duration {
                 if let Ok(Some(_)) = child.try_wait() {
                     break;
                 }
+                assert!(start.elapsed() < Duration::from_secs(20), "kubesite hangs");
+                std::thread::sleep(Duration::from_micros(100));
             }
             // A run whose writes the polling missed says nothing.
             first.map(|t| t.elapsed())
@@ -204,6 +207,7 @@ fn kill_at(args: &[String], when: When, watch: &Path) -> bool {
                 std::thread::sleep(delay);
                 break;
             }
+            std::thread::sleep(Duration::from_micros(100));
         },
     }
     let running = matches!(child.try_wait(), Ok(None));
