@@ -224,15 +224,8 @@ fn new_command(
         return Err(Error::NotEmpty(root));
     }
     let plan = output::plan(&root, &files, false)?;
-    if args.diff {
-        return stdout
-            .write_all(plan.diff().as_bytes())
-            .map_err(Error::Stdout);
-    }
-    if args.dry_run {
-        return stdout
-            .write_all(plan.describe().as_bytes())
-            .map_err(Error::Stdout);
+    if preview(&plan, args.diff, args.dry_run, stdout)? {
+        return Ok(());
     }
     plan.apply(true)?;
     warn(&format!(
@@ -244,6 +237,25 @@ fn new_command(
         root.display()
     ));
     Ok(())
+}
+
+/// `--diff` or `--dry-run`: prints what would change instead of writing.
+/// Returns whether it did.
+fn preview(
+    plan: &output::Plan,
+    diff: bool,
+    dry_run: bool,
+    stdout: &mut dyn Write,
+) -> Result<bool, Error> {
+    let text = if diff {
+        plan.diff()
+    } else if dry_run {
+        plan.describe()
+    } else {
+        return Ok(false);
+    };
+    stdout.write_all(text.as_bytes()).map_err(Error::Stdout)?;
+    Ok(true)
 }
 
 fn folder_has_entries(dir: &Path) -> bool {
@@ -353,15 +365,8 @@ fn render_command(
         files.push(render::kustomization_with(&folders, None)?);
     }
     let plan = output::plan(root, &files, true)?;
-    if args.diff {
-        return stdout
-            .write_all(plan.diff().as_bytes())
-            .map_err(Error::Stdout);
-    }
-    if args.dry_run {
-        return stdout
-            .write_all(plan.describe().as_bytes())
-            .map_err(Error::Stdout);
+    if preview(&plan, args.diff, args.dry_run, stdout)? {
+        return Ok(());
     }
     plan.apply(args.force)?;
     let changed = plan
