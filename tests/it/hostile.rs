@@ -1541,7 +1541,7 @@ fn user_values(v: &kubesite::spec::ValidSpec) -> Vec<(&'static str, String)> {
 }
 
 proptest! {
-    // 512 random specs: each validates and renders in about a millisecond.
+    // 512 cases each: a spec validates and renders in about a millisecond.
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     /// Whatever validates renders YAML that parses, with exactly the kinds
