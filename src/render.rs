@@ -51,20 +51,41 @@ fn quote_filter(value: Value, _: Kwargs, _: &State) -> Value {
     Value::safe_string(&text)
 }
 
-/// The template registry, built once per process. Filters are registered
+/// A template registry, built once per process. Filters are registered
 /// before templates are added, because tera 2 checks filter names on add.
-fn registry() -> &'static Tera {
-    static REGISTRY: OnceLock<Tera> = OnceLock::new();
-    REGISTRY.get_or_init(|| {
-        let mut tera = Tera::default();
-        tera.autoescape_on(Vec::<&'static str>::new());
-        tera.register_filter("q", quote_filter);
-        let mut sources = Vec::new();
-        collect(&TEMPLATES, &mut sources);
-        tera.add_raw_templates(sources)
-            .unwrap_or_else(|e| panic!("embedded templates must parse (caught by tests): {e}"));
-        tera
-    })
+/// `render` needs only `templates/manifests/`; parsing the starter-repository
+/// templates too was two thirds of a one-site render's instructions, so they
+/// are parsed only when `new` asks for one (docs/performance.md).
+fn build(dirs: &[&'static Dir<'static>]) -> Tera {
+    let mut tera = Tera::default();
+    tera.autoescape_on(Vec::<&'static str>::new());
+    tera.register_filter("q", quote_filter);
+    let mut sources = Vec::new();
+    for dir in dirs {
+        collect(dir, &mut sources);
+    }
+    tera.add_raw_templates(sources)
+        .unwrap_or_else(|e| panic!("embedded templates must parse (caught by tests): {e}"));
+    tera
+}
+
+/// The registry holding `template` (`manifests/...` or `repo/...`).
+fn registry(template: &str) -> &'static Tera {
+    static MANIFESTS: OnceLock<Tera> = OnceLock::new();
+    static ALL: OnceLock<Tera> = OnceLock::new();
+    let all = || build(&[&TEMPLATES]);
+    if template.starts_with("manifests/") {
+        // Once the full registry exists (`new`), it serves manifests too.
+        if let Some(all) = ALL.get() {
+            return all;
+        }
+        return MANIFESTS.get_or_init(|| {
+            build(&[TEMPLATES
+                .get_dir("manifests")
+                .expect("templates/manifests is embedded")])
+        });
+    }
+    ALL.get_or_init(all)
 }
 
 /// Gathers every embedded template. Shared fragments (`_*.yaml`) lose their
@@ -392,10 +413,12 @@ pub fn render_repo(spec: &ValidSpec) -> Result<Vec<RenderedFile>, RenderError> {
 }
 
 fn render_template(template: &str, ctx: &Context) -> Result<String, RenderError> {
-    registry().render(template, ctx).map_err(|e| RenderError {
-        template: template.to_owned(),
-        message: error_chain(&e),
-    })
+    registry(template)
+        .render(template, ctx)
+        .map_err(|e| RenderError {
+            template: template.to_owned(),
+            message: error_chain(&e),
+        })
 }
 
 /// One site's rendered files.
@@ -405,24 +428,36 @@ pub struct SiteFiles {
     pub files: Vec<RenderedFile>,
 }
 
-/// Renders many sites, in the given order. When sites share a namespace
-/// (`shared-namespaces: true`), only the first one renders the Namespace,
-/// so the combined output has no duplicate object.
-pub fn render_sites(specs: &[ValidSpec]) -> Result<Vec<SiteFiles>, RenderError> {
+/// Renders many sites, in the given order, handing each site's files to
+/// `each` as soon as they are rendered (so a caller can write and drop them).
+/// When sites share a namespace (`shared-namespaces: true`), only the first
+/// one renders the Namespace, so the combined output has no duplicate object.
+pub fn for_each_site<E: From<RenderError>>(
+    specs: &[ValidSpec],
+    mut each: impl FnMut(&ValidSpec, Vec<RenderedFile>) -> Result<(), E>,
+) -> Result<(), E> {
     let mut namespaces = std::collections::BTreeSet::new();
-    specs
-        .iter()
-        .map(|spec| {
-            let mut files = render(spec)?;
-            if !namespaces.insert(spec.namespace.as_str()) {
-                files.retain(|f| f.path != "namespace.yaml");
-            }
-            Ok(SiteFiles {
-                name: spec.name.clone(),
-                files,
-            })
-        })
-        .collect()
+    for spec in specs {
+        let mut files = render(spec)?;
+        if !namespaces.insert(spec.namespace.as_str()) {
+            files.retain(|f| f.path != "namespace.yaml");
+        }
+        each(spec, files)?;
+    }
+    Ok(())
+}
+
+/// Renders many sites (see [`for_each_site`]), keeping every file.
+pub fn render_sites(specs: &[ValidSpec]) -> Result<Vec<SiteFiles>, RenderError> {
+    let mut out = Vec::with_capacity(specs.len());
+    for_each_site(specs, |spec, files| {
+        out.push(SiteFiles {
+            name: spec.name.clone(),
+            files,
+        });
+        Ok::<(), RenderError>(())
+    })?;
+    Ok(out)
 }
 
 /// Joins rendered files into one multi-document YAML stream.

@@ -323,11 +323,17 @@ fn render_command(
             }
         }
     }
-    let sites = render::render_sites(&specs)?;
     if to_stdout {
-        let stream: String = sites.iter().map(|s| render::to_stream(&s.files)).collect();
-        return stdout.write_all(stream.as_bytes()).map_err(Error::Stdout);
+        // Every site is already validated, so only an internal template bug
+        // could stop the stream part-way; each site is written and dropped
+        // as soon as it is rendered, so memory stays flat at any site count.
+        return render::for_each_site(&specs, |_, files| {
+            stdout
+                .write_all(render::to_stream(&files).as_bytes())
+                .map_err(Error::Stdout)
+        });
     }
+    let sites = render::render_sites(&specs)?;
     let root = args.output.as_deref().unwrap_or(Path::new("."));
     let mut files = Vec::new();
     for (spec, site) in specs.iter().zip(sites) {
