@@ -14,7 +14,7 @@ use std::hint::black_box;
 
 use std::path::Path;
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use kubesite::render::{render, to_stream};
 use kubesite::spec::{Disk, Origins, SiteSpec, ValidSpec};
 use tera::{Kwargs, State, Tera, Value};
@@ -147,20 +147,56 @@ fn template_registry(c: &mut Criterion) {
     group.finish();
 }
 
-// ---------------------------------------------------------------------------
-// PENDING (issue 7): two benchmarks wait for features that are being built.
-//
-// * `check` over 10,000 objects: once `kubesite check` exists in the library,
-//   add a group here that audits a stream of 10,000 rendered objects (e.g.
-//   `to_stream` of ~800 rendered sites) and register it in `criterion_group!`
-//   below.
-// * multi-site rendering: once a `sites:` list renders in the library, add a
-//   group rendering 1, 10, 100 and 1,000 sites with `Throughput::Elements`
-//   so the cost per site can be read off and checked to be flat.
-//
-// Neither is stubbed: a benchmark of code that does not exist measures
-// nothing.
-// ---------------------------------------------------------------------------
+/// `kubesite check` over 10,000 objects: 1,112 files, each a rendered
+/// local-disk site (9 objects), as `check DIR` reads a folder of files.
+/// Parsing dominates (see docs/check.md).
+fn checking(c: &mut Criterion) {
+    use kubesite::check::{Options, Source, check_documents};
+    let mut sources = Vec::with_capacity(1_112);
+    for i in 0..1_112 {
+        let mut s = spec(Disk::Local);
+        s.name = Some(format!("site{i}"));
+        let v = s.validate(&Origins::default()).expect("valid spec");
+        let text = to_stream(&render(&v).expect("renders"));
+        sources.push(Source::new(format!("site{i}.yaml"), text));
+    }
+    let objects: usize = sources.len() * 9;
+    let mut group = c.benchmark_group("check");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(objects as u64));
+    group.bench_function("10008_objects_in_1112_files", |b| {
+        b.iter(|| check_documents(&sources, &Options::default()).expect("parses"))
+    });
+    group.finish();
+}
 
-criterion_group!(benches, validation, rendering, template_registry);
+/// Rendering many sites in one process: the cost per site must be flat.
+fn many_sites(c: &mut Criterion) {
+    let mut group = c.benchmark_group("render_sites");
+    group.sample_size(10);
+    for n in [1usize, 10, 100, 1_000] {
+        let specs: Vec<ValidSpec> = (0..n)
+            .map(|i| {
+                let mut s = spec(Disk::Database);
+                s.name = Some(format!("site{i}"));
+                s.host = Some(format!("site{i}.example.com"));
+                s.validate(&Origins::default()).expect("valid spec")
+            })
+            .collect();
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(format!("{n}"), |b| {
+            b.iter(|| kubesite::render::render_sites(&specs).expect("renders"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    validation,
+    rendering,
+    template_registry,
+    checking,
+    many_sites
+);
 criterion_main!(benches);
