@@ -103,43 +103,11 @@ impl SiteArgs {
             redis_image: self.redis_image.clone(),
             labels: self.labels.iter().cloned().collect(),
         };
-        for key in set_keys(&spec) {
-            origins.flag(key);
+        for key in spec.given_keys() {
+            origins.flag(&key);
         }
         spec
     }
-}
-
-/// The spec-file keys that `spec` sets.
-fn set_keys(s: &SiteSpec) -> Vec<&'static str> {
-    let mut keys = Vec::new();
-    let mut mark = |set: bool, key| {
-        if set {
-            keys.push(key);
-        }
-    };
-    mark(s.name.is_some(), "name");
-    mark(s.namespace.is_some(), "namespace");
-    mark(s.image.is_some(), "image");
-    mark(s.disk.is_some(), "disk");
-    mark(s.host.is_some(), "host");
-    mark(s.port.is_some(), "port");
-    mark(s.replicas.is_some(), "replicas");
-    mark(s.storage_size.is_some(), "storage-size");
-    mark(s.storage_class.is_some(), "storage-class");
-    mark(s.nfs_server.is_some(), "nfs-server");
-    mark(s.nfs_path.is_some(), "nfs-path");
-    mark(s.mount_path.is_some(), "mount-path");
-    mark(s.route.is_some(), "route");
-    mark(s.ingress_class.is_some(), "ingress-class");
-    mark(s.ingress_namespace.is_some(), "ingress-namespace");
-    mark(s.gateway.is_some(), "gateway");
-    mark(s.autoscale.is_some(), "autoscale");
-    mark(s.tls.is_some(), "tls");
-    mark(s.cluster_issuer.is_some(), "cluster-issuer");
-    mark(s.redis_image.is_some(), "redis-image");
-    mark(!s.labels.is_empty(), "labels");
-    keys
 }
 
 /// Builds the raw spec from `-f FILE` and the flags (flags win).
@@ -303,7 +271,7 @@ fn render_command(
             vec![base.overlay(flags).validate(&origins)?]
         }
         SpecSource::Many(many) => {
-            let given = set_keys(&args.site.to_spec(&mut Origins::default()));
+            let given = args.site.to_spec(&mut Origins::default()).given_keys();
             if !given.is_empty() {
                 return Err(Error::Usage(format!(
                     "site flags (--{}) cannot be combined with a multi-site spec file; \

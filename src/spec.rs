@@ -857,6 +857,19 @@ impl SiteSpec {
         self
     }
 
+    /// The spec-file keys this spec sets, in field order. Derived from the
+    /// serialization (every field is skipped when unset), so a new field
+    /// cannot be forgotten here.
+    pub fn given_keys(&self) -> Vec<String> {
+        match serde_yaml::to_value(self) {
+            Ok(serde_yaml::Value::Mapping(map)) => map
+                .keys()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// `--defaults`: the suggested name, and an image and host derived from
     /// the name, for whichever of them is not given.
     pub fn fill_defaults(&mut self, suggested_name: &str) {
@@ -1524,6 +1537,20 @@ mod tests {
         assert!(dup.to_string().contains("duplicate"), "{dup}");
         let typ = parse_file(Path::new("s.yaml"), "version: 1\nport: [1]\n").expect_err("type");
         assert!(typ.to_string().contains("line 2"), "{typ}");
+    }
+
+    #[test]
+    fn given_keys_are_the_set_fields_by_spec_file_name() {
+        let mut s = SiteSpec {
+            name: Some("blog".into()),
+            storage_size: Some("2Gi".into()),
+            tls: Some(false),
+            ..SiteSpec::default()
+        };
+        assert_eq!(s.given_keys(), ["name", "storage-size", "tls"]);
+        s.labels.insert("team".into(), "web".into());
+        assert_eq!(s.given_keys().last().map(String::as_str), Some("labels"));
+        assert!(SiteSpec::default().given_keys().is_empty());
     }
 
     #[test]
