@@ -12,12 +12,9 @@
 
 use std::hint::black_box;
 
-use std::path::Path;
-
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kubesite::render::{render, to_stream};
 use kubesite::spec::{Disk, Origins, SiteSpec, ValidSpec};
-use tera::{Kwargs, State, Tera, Value};
 
 const DISKS: [Disk; 3] = [Disk::Local, Disk::Nfs, Disk::Database];
 
@@ -83,65 +80,39 @@ fn rendering(c: &mut Criterion) {
     group.finish();
 }
 
-/// The templates under `templates/<sub>` as `render::registry` adds them:
-/// paths relative to `templates/`, fragments (`_*`) without their final
-/// newline.
-fn sources(sub: &str) -> Vec<(String, String)> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .expect("templates folder is readable")
-            .map(|e| e.expect("readable entry").path())
-            .collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(root, &path, out);
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).expect("template is UTF-8");
-            let is_fragment = path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('_'));
-            let text = if is_fragment {
-                text.strip_suffix('\n').map(str::to_owned).unwrap_or(text)
-            } else {
-                text
-            };
-            let name = path.strip_prefix(root).expect("under root");
-            out.push((name.to_string_lossy().replace('\\', "/"), text));
-        }
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-    let mut out = Vec::new();
-    walk(&root, &root.join(sub), &mut out);
-    out
-}
-
-/// The one-time start-up cost inside `render`: building the tera registry
-/// (parsing every embedded template). The library keeps its registry private
-/// in a `OnceLock`, so this rebuilds an equivalent one from the same files
-/// (the `q` filter here is a stand-in: parsing only checks the name). It
-/// compares what `render` parses today (all of `templates/`, the starter
-/// repository's files included) with the manifests alone.
+/// The one-time start-up cost inside a command: building the tera registry
+/// (parsing templates). `render` parses only what the site needs (the
+/// shared fragments plus one template per kind of object); `new` parses the
+/// starter repository's templates too. Each iteration builds a fresh
+/// registry with `render::new_registry`, which is what the first render of a
+/// process does.
 fn template_registry(c: &mut Criterion) {
-    fn identity(value: Value, _: Kwargs, _: &State) -> Value {
-        value
-    }
-    fn build(sources: Vec<(String, String)>) -> Tera {
-        let mut tera = Tera::default();
-        tera.autoescape_on(Vec::<&'static str>::new());
-        tera.register_filter("q", identity);
-        tera.add_raw_templates(sources)
-            .unwrap_or_else(|e| panic!("templates must parse: {e}"));
-        tera
-    }
-    let mut all = sources("manifests");
-    all.extend(sources("repo"));
-    let manifests = sources("manifests");
+    let all = kubesite::render::template_names();
+    let manifests: Vec<&str> = all
+        .iter()
+        .copied()
+        .filter(|n| n.starts_with("manifests/"))
+        .collect();
+    let local_site = [
+        "manifests/namespace.yaml",
+        "manifests/serviceaccount.yaml",
+        "manifests/persistentvolumeclaim.yaml",
+        "manifests/deployment.yaml",
+        "manifests/service.yaml",
+        "manifests/ingress.yaml",
+        "manifests/networkpolicy-deny-all.yaml",
+        "manifests/networkpolicy-allow-dns.yaml",
+        "manifests/networkpolicy-allow-web.yaml",
+    ];
     let mut group = c.benchmark_group("template_registry");
-    for (label, set) in [("all_templates", all), ("manifests_only", manifests)] {
+    let sets: [(&str, &[&str]); 3] = [
+        ("all_templates", &all),
+        ("manifests_only", &manifests),
+        ("local_site", &local_site),
+    ];
+    for (label, set) in sets {
         group.bench_function(label, |b| {
-            b.iter_batched(|| set.clone(), build, BatchSize::SmallInput)
+            b.iter(|| kubesite::render::new_registry(set.iter().copied()))
         });
     }
     group.finish();

@@ -5,7 +5,7 @@
 //! emits a YAML double-quoted scalar, so no value can change the structure.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Mutex, PoisonError};
 
 use include_dir::{Dir, include_dir};
 use tera::{Context, Kwargs, State, Tera, Value};
@@ -51,65 +51,125 @@ fn quote_filter(value: Value, _: Kwargs, _: &State) -> Value {
     Value::safe_string(&text)
 }
 
-/// A template registry, built once per process. Filters are registered
-/// before templates are added, because tera 2 checks filter names on add.
-/// `render` needs only `templates/manifests/`; parsing the starter-repository
-/// templates too was two thirds of a one-site render's instructions, so they
-/// are parsed only when `new` asks for one (docs/performance.md).
-fn build(dirs: &[&'static Dir<'static>]) -> Tera {
+/// The registry: the shared fragments (`manifests/_*`), parsed at first
+/// use, plus each template the moment a render first needs it. Parsing is
+/// most of a one-site render's start-up (docs/performance.md), so a local
+/// site never parses the Redis, NFS, Gateway or autoscaling templates, and
+/// `render` never parses the starter repository's. A multi-site file adds
+/// what each new kind of site needs; nothing is parsed twice.
+static REGISTRY: Mutex<Option<Tera>> = Mutex::new(None);
+
+/// A registry with the `q` filter, the shared fragments and `templates`
+/// (names relative to `templates/`, e.g. `manifests/deployment.yaml`), all
+/// parsed in one batch: tera checks every template again on each add, so
+/// one add of everything a command needs is cheaper than several.
+pub fn new_registry<'a>(templates: impl IntoIterator<Item = &'a str>) -> Tera {
     let mut tera = Tera::default();
     tera.autoescape_on(Vec::<&'static str>::new());
+    // Filters first: tera 2 checks filter names when a template is added.
     tera.register_filter("q", quote_filter);
-    let mut sources = Vec::new();
-    for dir in dirs {
-        collect(dir, &mut sources);
+    let embedded = embedded();
+    let mut sources: Vec<(String, String)> = embedded
+        .iter()
+        .filter(|(name, _)| is_fragment(name))
+        .map(|&(name, text)| source(name, text))
+        .collect();
+    for name in templates {
+        if !sources.iter().any(|(have, _)| have == name) {
+            sources.push(lookup(&embedded, name));
+        }
     }
-    tera.add_raw_templates(sources)
-        .unwrap_or_else(|e| panic!("embedded templates must parse (caught by tests): {e}"));
+    add(&mut tera, sources);
     tera
 }
 
-/// The registry holding `template` (`manifests/...` or `repo/...`).
-fn registry(template: &str) -> &'static Tera {
-    static MANIFESTS: OnceLock<Tera> = OnceLock::new();
-    static ALL: OnceLock<Tera> = OnceLock::new();
-    let all = || build(&[&TEMPLATES]);
-    if template.starts_with("manifests/") {
-        // Once the full registry exists (`new`), it serves manifests too.
-        if let Some(all) = ALL.get() {
-            return all;
-        }
-        return MANIFESTS.get_or_init(|| {
-            build(&[TEMPLATES
-                .get_dir("manifests")
-                .expect("templates/manifests is embedded")])
-        });
+/// Parses into `tera` those of `templates` it does not hold yet.
+fn add_missing(tera: &mut Tera, templates: &[&str]) {
+    let missing: Vec<&str> = templates
+        .iter()
+        .copied()
+        .filter(|name| !tera.contains_template(name))
+        .collect();
+    if !missing.is_empty() {
+        let embedded = embedded();
+        add(
+            tera,
+            missing.into_iter().map(|name| lookup(&embedded, name)),
+        );
     }
-    ALL.get_or_init(all)
 }
 
-/// Gathers every embedded template. Shared fragments (`_*.yaml`) lose their
-/// final newline so an include splices into a line without adding a blank.
-fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, String)>) {
-    for file in dir.files() {
-        let Some(text) = file.contents_utf8() else {
-            continue;
-        };
-        let path = file.path().to_string_lossy().replace('\\', "/");
-        let is_fragment = file
-            .path()
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('_'));
-        let text = if is_fragment {
-            text.strip_suffix('\n').unwrap_or(text)
-        } else {
-            text
-        };
-        out.push((path, text.to_owned()));
+/// Every embedded template's name, relative to `templates/`, sorted.
+pub fn template_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = embedded().into_iter().map(|(name, _)| name).collect();
+    names.sort_unstable();
+    names
+}
+
+/// Every embedded template as (name relative to `templates/`, text). A walk
+/// comparing names as strings: `include_dir`'s `get_file` compares `Path`s
+/// component by component, which cost more than parsing a small template.
+fn embedded() -> Vec<(&'static str, &'static str)> {
+    fn walk(dir: &'static Dir<'static>, out: &mut Vec<(&'static str, &'static str)>) {
+        for file in dir.files() {
+            // Paths are stored as written at build time: UTF-8, `/`-separated.
+            if let (Some(name), Some(text)) = (file.path().to_str(), file.contents_utf8()) {
+                out.push((name, text));
+            }
+        }
+        for sub in dir.dirs() {
+            walk(sub, out);
+        }
     }
-    for sub in dir.dirs() {
-        collect(sub, out);
-    }
+    let mut out = Vec::with_capacity(32);
+    walk(&TEMPLATES, &mut out);
+    out
+}
+
+fn lookup(embedded: &[(&'static str, &'static str)], name: &str) -> (String, String) {
+    let (name, text) = embedded
+        .iter()
+        .find(|(have, _)| *have == name)
+        .unwrap_or_else(|| panic!("template {name} is embedded as UTF-8 (caught by tests)"));
+    source(name, text)
+}
+
+fn add(tera: &mut Tera, sources: impl IntoIterator<Item = (String, String)>) {
+    tera.add_raw_templates(sources)
+        .unwrap_or_else(|e| panic!("embedded templates must parse (caught by tests): {e}"));
+}
+
+/// Runs `f` with a registry holding `templates`, parsing those it lacks.
+fn with_registry<T>(templates: &[&str], f: impl FnOnce(&Tera) -> T) -> T {
+    // A panic while the lock was held (only possible in tests: release
+    // builds abort) leaves a registry that is still whole.
+    let mut guard = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
+    let tera = match guard.as_mut() {
+        Some(tera) => {
+            add_missing(tera, templates);
+            tera
+        }
+        None => guard.insert(new_registry(templates.iter().copied())),
+    };
+    f(tera)
+}
+
+/// Shared fragments: `_*` files, included by other templates.
+fn is_fragment(name: &str) -> bool {
+    name.rsplit('/')
+        .next()
+        .is_some_and(|file| file.starts_with('_'))
+}
+
+/// A template as tera gets it. Shared fragments lose their final newline so
+/// an include splices into a line without adding a blank one.
+fn source(name: &str, text: &str) -> (String, String) {
+    let text = if is_fragment(name) {
+        text.strip_suffix('\n').unwrap_or(text)
+    } else {
+        text
+    };
+    (name.to_owned(), text.to_owned())
 }
 
 /// One object to render: a template, the file it becomes, and the values
@@ -299,26 +359,67 @@ fn parts(spec: &ValidSpec, names: &Names) -> Vec<Part> {
     parts
 }
 
+/// The template names (relative to `templates/`) that `parts` uses.
+fn part_templates(parts: &[Part]) -> Vec<String> {
+    parts
+        .iter()
+        .map(|part| format!("manifests/{}", part.template))
+        .collect()
+}
+
+/// Parses, in one batch, every template that rendering `specs` needs, plus
+/// `extra` (say, `manifests/kustomization.yaml`), so a run that renders
+/// several kinds of site still parses each template once and checks them
+/// once.
+pub fn prepare(specs: &[ValidSpec], extra: &[&str]) {
+    let mut wanted: Vec<String> = extra.iter().map(|t| (*t).to_owned()).collect();
+    let mut kinds = Vec::new();
+    for spec in specs {
+        // Sites of one kind use the same templates: look at each kind once.
+        let kind = (
+            spec.disk,
+            spec.route,
+            spec.autoscale.is_some(),
+            spec.disruption_budget,
+        );
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+            wanted.extend(part_templates(&parts(spec, &Names::of(spec))));
+        }
+    }
+    let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+    with_registry(&wanted, |_| ());
+}
+
 /// Renders every object of one site, in a stable order.
 pub fn render(spec: &ValidSpec) -> Result<Vec<RenderedFile>, RenderError> {
     let names = Names::of(spec);
     let base = base_context(spec, &names);
-    parts(spec, &names)
-        .into_iter()
-        .map(|part| {
-            let mut ctx = base.clone();
-            for (key, value) in part.vars {
-                ctx.insert_value(key, value);
-            }
-            let body = render_template(&format!("manifests/{}", part.template), &ctx)?;
-            Ok(RenderedFile {
-                path: part.file.to_owned(),
-                content: format!("{GENERATED_MARKER}\n{}\n", body.trim_matches('\n')),
-                secret: false,
+    let parts = parts(spec, &names);
+    let templates = part_templates(&parts);
+    let wanted: Vec<&str> = templates.iter().map(String::as_str).collect();
+    with_registry(&wanted, |tera| {
+        parts
+            .into_iter()
+            .zip(&templates)
+            .map(|(part, template)| {
+                let mut ctx = base.clone();
+                for (key, value) in part.vars {
+                    ctx.insert_value(key, value);
+                }
+                let body = render_with(tera, template, &ctx)?;
+                Ok(RenderedFile {
+                    path: part.file.to_owned(),
+                    content: format!("{GENERATED_MARKER}\n{}\n", body.trim_matches('\n')),
+                    secret: false,
+                })
             })
-        })
-        .collect()
+            .collect()
+    })
 }
+
+/// The template of `kustomization.yaml`.
+pub const KUSTOMIZATION: &str = "manifests/kustomization.yaml";
 
 /// The `kustomization.yaml` that lists `files`, for `render -o DIR`.
 pub fn kustomization(files: &[RenderedFile]) -> Result<RenderedFile, RenderError> {
@@ -344,7 +445,7 @@ pub fn kustomization_with(
             ]),
         );
     }
-    let body = render_template("manifests/kustomization.yaml", &ctx)?;
+    let body = render_template(KUSTOMIZATION, &ctx)?;
     Ok(RenderedFile {
         path: "kustomization.yaml".to_owned(),
         content: format!("{GENERATED_MARKER}\n{}\n", body.trim_matches('\n')),
@@ -390,15 +491,28 @@ pub fn render_repo(spec: &ValidSpec) -> Result<Vec<RenderedFile>, RenderError> {
     ctx.insert("image_name", &spec.image);
     ctx.insert("registry", image.registry.as_deref().unwrap_or("docker.io"));
     ctx.insert("user_labels", &spec.labels);
-    let mut files = Vec::new();
-    for (template, path) in REPO_FILES {
-        let body = render_template(&format!("repo/{template}"), &ctx)?;
-        files.push(RenderedFile {
-            path: (*path).to_owned(),
-            content: format!("{}\n", body.trim_matches('\n')),
-            secret: false,
-        });
-    }
+    let templates: Vec<String> = REPO_FILES
+        .iter()
+        .map(|(t, _)| format!("repo/{t}"))
+        .collect();
+    let mut everything: Vec<&str> = templates.iter().map(String::as_str).collect();
+    everything.push(KUSTOMIZATION);
+    prepare(std::slice::from_ref(spec), &everything);
+    let wanted: Vec<&str> = templates.iter().map(String::as_str).collect();
+    let mut files = with_registry(&wanted, |tera| {
+        REPO_FILES
+            .iter()
+            .zip(&templates)
+            .map(|((_, path), template)| {
+                let body = render_with(tera, template, &ctx)?;
+                Ok(RenderedFile {
+                    path: (*path).to_owned(),
+                    content: format!("{}\n", body.trim_matches('\n')),
+                    secret: false,
+                })
+            })
+            .collect::<Result<Vec<_>, RenderError>>()
+    })?;
     let manifests = render(spec)?;
     let redis =
         (spec.disk == Disk::Database).then_some((names.redis.as_str(), spec.namespace.as_str()));
@@ -413,12 +527,14 @@ pub fn render_repo(spec: &ValidSpec) -> Result<Vec<RenderedFile>, RenderError> {
 }
 
 fn render_template(template: &str, ctx: &Context) -> Result<String, RenderError> {
-    registry(template)
-        .render(template, ctx)
-        .map_err(|e| RenderError {
-            template: template.to_owned(),
-            message: error_chain(&e),
-        })
+    with_registry(&[template], |tera| render_with(tera, template, ctx))
+}
+
+fn render_with(tera: &Tera, template: &str, ctx: &Context) -> Result<String, RenderError> {
+    tera.render(template, ctx).map_err(|e| RenderError {
+        template: template.to_owned(),
+        message: error_chain(&e),
+    })
 }
 
 /// One site's rendered files.
@@ -436,6 +552,7 @@ pub fn for_each_site<E: From<RenderError>>(
     specs: &[ValidSpec],
     mut each: impl FnMut(&ValidSpec, Vec<RenderedFile>) -> Result<(), E>,
 ) -> Result<(), E> {
+    prepare(specs, &[]);
     let mut namespaces = std::collections::BTreeSet::new();
     for spec in specs {
         let mut files = render(spec)?;
@@ -531,4 +648,110 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Origins, SiteSpec};
+
+    fn valid(disk: Disk) -> ValidSpec {
+        let mut s = SiteSpec {
+            name: Some("blog".into()),
+            image: Some("registry.example.com/blog:1.0.0".into()),
+            host: Some("blog.example.com".into()),
+            disk: Some(disk),
+            ..SiteSpec::default()
+        };
+        if disk == Disk::Nfs {
+            s.nfs_server = Some("nfs.example.com".into());
+            s.nfs_path = Some("/exports/blog".into());
+        }
+        s.validate(&Origins::default()).expect("valid spec")
+    }
+
+    /// Templates are parsed on demand, so a broken one that no test renders
+    /// would only fail for the user who needs it: parse them all here.
+    #[test]
+    fn every_embedded_template_parses_in_one_registry() {
+        let names = template_names();
+        assert!(names.len() >= 30, "templates/ lost files: {names:?}");
+        let tera = new_registry(names.iter().copied());
+        for name in &names {
+            assert!(tera.contains_template(name), "{name} not in the registry");
+        }
+    }
+
+    #[test]
+    fn fragments_lose_their_final_newline_and_templates_keep_it() {
+        let embedded = embedded();
+        let (_, fragment) = lookup(&embedded, "manifests/_labels.yaml");
+        assert!(!fragment.ends_with('\n'), "{fragment:?}");
+        let (_, whole) = lookup(&embedded, "manifests/service.yaml");
+        assert!(whole.ends_with('\n'));
+        assert!(is_fragment("manifests/_labels.yaml"));
+        assert!(!is_fragment("manifests/service.yaml"));
+        assert!(!is_fragment("_dir/service.yaml"));
+    }
+
+    /// What a local site parses: no Redis, NFS, Gateway, autoscaling or
+    /// disruption-budget template (docs/performance.md counts the saving).
+    #[test]
+    fn a_site_needs_only_the_templates_of_its_objects() {
+        let local = valid(Disk::Local);
+        let needed = part_templates(&parts(&local, &Names::of(&local)));
+        for unwanted in [
+            "manifests/redis-deployment.yaml",
+            "manifests/persistentvolume.yaml",
+            "manifests/httproute.yaml",
+            "manifests/horizontalpodautoscaler.yaml",
+            "manifests/poddisruptionbudget.yaml",
+            "manifests/networkpolicy-allow-redis.yaml",
+        ] {
+            assert!(
+                !needed.iter().any(|n| n == unwanted),
+                "{unwanted} in {needed:?}"
+            );
+        }
+        let db = valid(Disk::Database);
+        let needed = part_templates(&parts(&db, &Names::of(&db)));
+        assert!(
+            needed
+                .iter()
+                .any(|n| n == "manifests/redis-deployment.yaml")
+        );
+        // Every name a part asks for exists.
+        let names = template_names();
+        for name in &needed {
+            assert!(names.contains(&name.as_str()), "{name} is not embedded");
+        }
+    }
+
+    /// A registry that grows as sites of new kinds arrive renders each of
+    /// them exactly as a registry built for them all at once.
+    #[test]
+    fn a_growing_registry_renders_what_a_full_one_does() {
+        let specs = [valid(Disk::Local), valid(Disk::Nfs), valid(Disk::Database)];
+        let full = new_registry(template_names());
+        let mut growing = new_registry([]);
+        for spec in &specs {
+            let names = Names::of(spec);
+            let parts = parts(spec, &names);
+            let templates = part_templates(&parts);
+            let wanted: Vec<&str> = templates.iter().map(String::as_str).collect();
+            add_missing(&mut growing, &wanted);
+            for (part, template) in parts.into_iter().zip(&templates) {
+                let mut ctx = base_context(spec, &names);
+                for (key, value) in part.vars {
+                    ctx.insert_value(key, value);
+                }
+                assert_eq!(
+                    render_with(&growing, template, &ctx).expect("renders"),
+                    render_with(&full, template, &ctx).expect("renders"),
+                    "{template} for {}",
+                    spec.disk.as_str()
+                );
+            }
+        }
+    }
 }

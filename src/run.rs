@@ -301,6 +301,8 @@ fn render_command(
                 .map_err(Error::Stdout)
         });
     }
+    // The kustomization is parsed with the sites' templates, in one batch.
+    render::prepare(&specs, &[render::KUSTOMIZATION]);
     let sites = render::render_sites(&specs)?;
     let root = args.output.as_deref().unwrap_or(Path::new("."));
     let mut files = Vec::new();
