@@ -110,7 +110,10 @@ Rules (id, severity):
   missing-run-as-non-root    medium    runAsNonRoot is not true
   privilege-escalation       medium    allowPrivilegeEscalation is not false
   added-capabilities         high      capabilities added (beyond NET_BIND_SERVICE)
+  capabilities-not-dropped   medium    capabilities.drop does not list ALL
+  missing-seccomp-profile    medium    no RuntimeDefault or Localhost seccomp profile
   no-resource-limits         low       no CPU or memory limit
+  writable-root-filesystem   low       readOnlyRootFilesystem is not true
   default-namespace          low       in the default namespace, or none
   image-latest               medium    an image without a tag, or :latest
   missing-network-policy     medium    a Namespace with workloads and no NetworkPolicy

@@ -52,14 +52,17 @@ pub enum Rule {
     MissingRunAsNonRoot,
     PrivilegeEscalation,
     AddedCapabilities,
+    CapabilitiesNotDropped,
+    MissingSeccompProfile,
     NoResourceLimits,
+    WritableRootFilesystem,
     DefaultNamespace,
     ImageLatest,
     MissingNetworkPolicy,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 13] = [
+    pub const ALL: [Rule; 16] = [
         Rule::TokenExposure,
         Rule::ServiceAccountAutomount,
         Rule::Privileged,
@@ -69,7 +72,10 @@ impl Rule {
         Rule::MissingRunAsNonRoot,
         Rule::PrivilegeEscalation,
         Rule::AddedCapabilities,
+        Rule::CapabilitiesNotDropped,
+        Rule::MissingSeccompProfile,
         Rule::NoResourceLimits,
+        Rule::WritableRootFilesystem,
         Rule::DefaultNamespace,
         Rule::ImageLatest,
         Rule::MissingNetworkPolicy,
@@ -86,6 +92,9 @@ impl Rule {
             Rule::MissingRunAsNonRoot => "missing-run-as-non-root",
             Rule::PrivilegeEscalation => "privilege-escalation",
             Rule::AddedCapabilities => "added-capabilities",
+            Rule::CapabilitiesNotDropped => "capabilities-not-dropped",
+            Rule::MissingSeccompProfile => "missing-seccomp-profile",
+            Rule::WritableRootFilesystem => "writable-root-filesystem",
             Rule::NoResourceLimits => "no-resource-limits",
             Rule::DefaultNamespace => "default-namespace",
             Rule::ImageLatest => "image-latest",
@@ -108,9 +117,13 @@ impl Rule {
             Rule::ServiceAccountAutomount
             | Rule::MissingRunAsNonRoot
             | Rule::PrivilegeEscalation
+            | Rule::CapabilitiesNotDropped
+            | Rule::MissingSeccompProfile
             | Rule::ImageLatest
             | Rule::MissingNetworkPolicy => Severity::Medium,
-            Rule::NoResourceLimits | Rule::DefaultNamespace => Severity::Low,
+            Rule::NoResourceLimits | Rule::WritableRootFilesystem | Rule::DefaultNamespace => {
+                Severity::Low
+            }
         }
     }
 
@@ -128,6 +141,13 @@ impl Rule {
             Rule::MissingRunAsNonRoot => "A container may run as root (runAsNonRoot is not true)",
             Rule::PrivilegeEscalation => "A container allows privilege escalation",
             Rule::AddedCapabilities => "A container adds Linux capabilities",
+            Rule::CapabilitiesNotDropped => {
+                "A container keeps the runtime's default capabilities (drop does not list ALL)"
+            }
+            Rule::MissingSeccompProfile => {
+                "A container runs without a seccomp filter (no RuntimeDefault or Localhost profile)"
+            }
+            Rule::WritableRootFilesystem => "A container can write to its root filesystem",
             Rule::NoResourceLimits => "A container has no CPU or memory limit",
             Rule::DefaultNamespace => "An object is in the default namespace, or has none",
             Rule::ImageLatest => "An image has no tag, or the tag latest",
@@ -180,6 +200,25 @@ impl Rule {
             Rule::AddedCapabilities => {
                 "Added capabilities (other than NET_BIND_SERVICE, which 'restricted' allows) give \
                  a container powers of root such as changing the network or loading modules."
+            }
+            Rule::CapabilitiesNotDropped => {
+                "Container runtimes give every container a default set of capabilities, among \
+                 them NET_RAW (forge packets, spoof other pods on the node's network) and CHOWN, \
+                 SETUID and SETGID. A static site needs none of them; 'restricted' requires \
+                 drop: [\"ALL\"] (NET_BIND_SERVICE may be added back)."
+            }
+            Rule::MissingSeccompProfile => {
+                "Without a seccomp profile (or with Unconfined) a container may make every \
+                 system call the kernel offers, including the rarely used ones most kernel \
+                 exploits go through. RuntimeDefault blocks those and breaks almost nothing; \
+                 'restricted' requires RuntimeDefault or Localhost, set on the pod or on each \
+                 container."
+            }
+            Rule::WritableRootFilesystem => {
+                "A writable root filesystem lets anyone who gets code running in the container \
+                 change its programs and the site's files, or drop tools there. With \
+                 readOnlyRootFilesystem: true the image stays as built; mount an emptyDir where \
+                 the program must write (for nginx, /tmp and its cache folder)."
             }
             Rule::NoResourceLimits => {
                 "Without CPU and memory limits one pod (or an attacker in it) can starve the \
@@ -428,7 +467,13 @@ fn nest(path: &[&str], body: &str) -> String {
 
 /// A fix for some containers: each gets its own body, under its name.
 fn containers_fix(pod: &Pod<'_>, bodies: &[(&Container<'_>, String)]) -> String {
-    let mut out = String::new();
+    fix_yaml(pod, None, bodies)
+}
+
+/// A fix for the pod spec itself (`pod_body`, if any) and for some
+/// containers, each under its name, all nested under the pod spec's path.
+fn fix_yaml(pod: &Pod<'_>, pod_body: Option<&str>, bodies: &[(&Container<'_>, String)]) -> String {
+    let mut out = pod_body.unwrap_or_default().to_owned();
     for list in ["initContainers", "containers"] {
         let mine: Vec<_> = bodies.iter().filter(|(c, _)| c.list == list).collect();
         if mine.is_empty() {
@@ -449,6 +494,9 @@ fn containers_fix(pod: &Pod<'_>, bodies: &[(&Container<'_>, String)]) -> String 
     }
     nest(pod.path, &out)
 }
+
+/// The seccomp fix, for a pod's or a container's `securityContext`.
+const SECCOMP_BODY: &str = "securityContext:\n  seccompProfile:\n    type: \"RuntimeDefault\"\n";
 
 fn same_fix(pod: &Pod<'_>, containers: &[&Container<'_>], body: &str) -> String {
     let bodies: Vec<_> = containers.iter().map(|&c| (c, body.to_owned())).collect();
@@ -835,6 +883,76 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
         );
     }
 
+    let keeping: Vec<_> = cs
+        .iter()
+        .copied()
+        .filter(|c| {
+            !c.security("capabilities")
+                .field("drop")
+                .items()
+                .iter()
+                .any(|n| n.as_str() == Some("ALL"))
+        })
+        .collect();
+    if !keeping.is_empty() {
+        push(
+            Rule::CapabilitiesNotDropped,
+            format!(
+                "{} the runtime's default capabilities (NET_RAW among them): capabilities.drop does not list \"ALL\"",
+                says(&keeping, "keeps", "keep")
+            ),
+            "drop every capability (keep whatever the container adds back on purpose)",
+            same_fix(
+                pod,
+                &keeping,
+                "securityContext:\n  capabilities:\n    drop:\n      - \"ALL\"\n",
+            ),
+        );
+    }
+
+    // The container's seccomp profile, else the pod's (Kubernetes' precedence).
+    let profile = |c: &Container<'_>| -> Option<String> {
+        effective(c, "seccompProfile").and_then(|n| n.field("type").as_str().map(str::to_owned))
+    };
+    let unfiltered: Vec<_> = cs
+        .iter()
+        .copied()
+        .filter(|c| !matches!(profile(c).as_deref(), Some("RuntimeDefault" | "Localhost")))
+        .collect();
+    if !unfiltered.is_empty() {
+        let shown: Vec<String> = unfiltered
+            .iter()
+            .map(|c| match profile(c) {
+                Some(kind) => format!("{} (type {})", c.shown(), quoted(&kind)),
+                None => c.shown(),
+            })
+            .collect();
+        let noun = if unfiltered.len() == 1 {
+            "container"
+        } else {
+            "containers"
+        };
+        // Containers that set their own (bad) profile need it changed there;
+        // the others inherit from the pod, which is where the fix goes.
+        let own: Vec<_> = unfiltered
+            .iter()
+            .copied()
+            .filter(|c| *c.security("seccompProfile") != Node::Null)
+            .collect();
+        let inherits = unfiltered.len() > own.len();
+        let bodies: Vec<_> = own.iter().map(|&c| (c, SECCOMP_BODY.to_owned())).collect();
+        push(
+            Rule::MissingSeccompProfile,
+            format!(
+                "{noun} {} {} without a seccomp filter: no RuntimeDefault or Localhost profile in the container or the pod",
+                shown.join(", "),
+                if unfiltered.len() == 1 { "runs" } else { "run" }
+            ),
+            "use the container runtime's default seccomp profile",
+            fix_yaml(pod, inherits.then_some(SECCOMP_BODY), &bodies),
+        );
+    }
+
     let mut added = Vec::new();
     let mut added_bodies = Vec::new();
     let mut added_names = Vec::new();
@@ -880,6 +998,28 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
             ),
             "drop every capability; only NET_BIND_SERVICE may be added back",
             containers_fix(pod, &added_bodies),
+        );
+    }
+
+    let writable: Vec<_> = cs
+        .iter()
+        .copied()
+        .filter(|c| c.security("readOnlyRootFilesystem").as_bool() != Some(true))
+        .collect();
+    if !writable.is_empty() {
+        push(
+            Rule::WritableRootFilesystem,
+            format!(
+                "{} write to {} root filesystem: readOnlyRootFilesystem is not true",
+                says(&writable, "can", "can"),
+                if writable.len() == 1 { "its" } else { "their" }
+            ),
+            "make the root filesystem read-only; mount an emptyDir where the program must write (e.g. /tmp)",
+            same_fix(
+                pod,
+                &writable,
+                "securityContext:\n  readOnlyRootFilesystem: true\n",
+            ),
         );
     }
 

@@ -112,6 +112,100 @@ fn every_rule_triggers_on_its_bad_fixture_and_not_on_the_fixed_one() {
     }
 }
 
+/// Merges a fix into an object the way `kubectl patch --type strategic`
+/// does for the fields our fixes touch: maps merge, `null` deletes, lists
+/// of containers and volumes merge by `name` and volume mounts by
+/// `mountPath`; any other list is replaced.
+fn strategic_merge(target: &mut Value, patch: &Value) {
+    let (Value::Object(target), Value::Object(patch)) = (&mut *target, patch) else {
+        *target = patch.clone();
+        return;
+    };
+    for (key, value) in patch {
+        if value.is_null() {
+            target.remove(key);
+            continue;
+        }
+        let merge_key = match key.as_str() {
+            "containers" | "initContainers" | "volumes" => Some("name"),
+            "volumeMounts" => Some("mountPath"),
+            _ => None,
+        };
+        match (target.get_mut(key), merge_key, value) {
+            (Some(Value::Array(have)), Some(merge_key), Value::Array(items)) => {
+                for item in items {
+                    match have.iter_mut().find(|h| h[merge_key] == item[merge_key]) {
+                        Some(h) => strategic_merge(h, item),
+                        None => have.push(item.clone()),
+                    }
+                }
+            }
+            (Some(existing), _, _) => strategic_merge(existing, value),
+            (None, _, _) => {
+                target.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// The fix a finding prints is the fix: merged into its bad fixture (or,
+/// for a new object, added beside it), the rule no longer fires, and no
+/// rule fires that did not fire before.
+#[test]
+fn every_fix_merged_into_its_bad_fixture_clears_the_finding() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut fixtures: Vec<(String, &str)> = Rule::ALL
+        .iter()
+        .map(|r| (r.id().to_owned(), r.id()))
+        .collect();
+    fixtures.push(("token-exposure-projected".into(), "token-exposure"));
+    for (fixture, rule) in fixtures {
+        let bad = format!("rules/{fixture}.bad.yaml");
+        let before = check(&["--format", "json", &bad]).json();
+        let text = fs::read_to_string(data_dir().join(&bad)).expect("fixture");
+        let mut docs: Vec<Value> = text
+            .split("\n---")
+            .map(|d| serde_yaml::from_str(d).expect("fixture parses"))
+            .collect();
+        let mut applied = 0;
+        for finding in before["findings"].as_array().expect("findings") {
+            if finding["rule"] != rule {
+                continue;
+            }
+            let fix: Value =
+                serde_yaml::from_str(finding["fix"]["yaml"].as_str().expect("fix yaml"))
+                    .unwrap_or_else(|e| panic!("{bad}: the fix is not YAML: {e}"));
+            if fix.get("kind").is_some() {
+                docs.push(fix);
+            } else {
+                let document = finding["location"]["document"].as_u64().expect("document");
+                strategic_merge(&mut docs[document as usize - 1], &fix);
+            }
+            applied += 1;
+        }
+        assert!(applied > 0, "{bad} has no {rule} finding to fix");
+        let fixed: String = docs
+            .iter()
+            .map(|d| format!("---\n{}\n", serde_json::to_string(d).expect("JSON")))
+            .collect();
+        let path = dir.path().join(format!("{fixture}.yaml"));
+        fs::write(&path, &fixed).expect("write");
+        let after = check_in(
+            dir.path(),
+            &["--format", "json", &format!("{fixture}.yaml")],
+            None,
+        );
+        let after_ids = rule_ids(&after.json());
+        assert!(
+            !after_ids.contains(rule),
+            "{bad}: {rule} still fires after its fix:\n{fixed}"
+        );
+        let before_ids = rule_ids(&before);
+        let new: Vec<_> = after_ids.difference(&before_ids).collect();
+        assert!(new.is_empty(), "{bad}: the fix for {rule} brought {new:?}");
+    }
+}
+
 #[test]
 fn every_workload_kind_is_checked() {
     let r = check(&["--format", "json", "--ignore", "image-latest", "kinds.yaml"]);
@@ -230,11 +324,11 @@ fn deployment(ns: &str, pod: Option<bool>, masked: [bool; 2]) -> String {
             ""
         };
         format!(
-            "        - name: {name}\n          image: registry.example.com/app:1.0.0\n          securityContext:\n            allowPrivilegeEscalation: false\n          resources:\n            limits: {{cpu: 100m, memory: 64Mi}}\n{mask}"
+            "        - name: {name}\n          image: registry.example.com/app:1.0.0\n          securityContext:\n            allowPrivilegeEscalation: false\n            readOnlyRootFilesystem: true\n            capabilities: {{drop: [ALL]}}\n          resources:\n            limits: {{cpu: 100m, memory: 64Mi}}\n{mask}"
         )
     };
     format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  namespace: {ns}\nspec:\n  template:\n    spec:\n      serviceAccountName: app\n{field}      securityContext:\n        runAsNonRoot: true\n        runAsUser: 10001\n      containers:\n{}{}      volumes:\n        - name: no-token\n          emptyDir: {{}}\n",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  namespace: {ns}\nspec:\n  template:\n    spec:\n      serviceAccountName: app\n{field}      securityContext:\n        runAsNonRoot: true\n        runAsUser: 10001\n        seccompProfile: {{type: RuntimeDefault}}\n      containers:\n{}{}      volumes:\n        - name: no-token\n          emptyDir: {{}}\n",
         container("web", masked[0]),
         container("sidecar", masked[1]),
     )
