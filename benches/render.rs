@@ -6,7 +6,7 @@
 //! the write to stdout); `scripts/bench` measures that against helm and
 //! kubectl. Run with `cargo bench --bench render`.
 //!
-//! The spec is the one the integration tests use (tests/it/support.rs): name
+//! The spec is `SiteSpec::example`, as in the integration tests: name
 //! `blog`, image `registry.example.com/blog:1.0.0`, host `blog.example.com`,
 //! and for `nfs` the export `nfs.example.com:/exports/blog`.
 
@@ -18,20 +18,9 @@ use kubesite::spec::{Disk, Origins, SiteSpec, ValidSpec};
 
 const DISKS: [Disk; 3] = [Disk::Local, Disk::Nfs, Disk::Database];
 
-/// A spec with the three required answers and the given disk.
+/// The example site (`SiteSpec::example`) on `disk`.
 fn spec(disk: Disk) -> SiteSpec {
-    let mut s = SiteSpec {
-        name: Some("blog".into()),
-        image: Some("registry.example.com/blog:1.0.0".into()),
-        host: Some("blog.example.com".into()),
-        disk: Some(disk),
-        ..SiteSpec::default()
-    };
-    if disk == Disk::Nfs {
-        s.nfs_server = Some("nfs.example.com".into());
-        s.nfs_path = Some("/exports/blog".into());
-    }
-    s
+    SiteSpec::example(disk)
 }
 
 fn valid(disk: Disk) -> ValidSpec {

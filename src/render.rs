@@ -656,18 +656,9 @@ mod tests {
     use crate::spec::{Origins, SiteSpec};
 
     fn valid(disk: Disk) -> ValidSpec {
-        let mut s = SiteSpec {
-            name: Some("blog".into()),
-            image: Some("registry.example.com/blog:1.0.0".into()),
-            host: Some("blog.example.com".into()),
-            disk: Some(disk),
-            ..SiteSpec::default()
-        };
-        if disk == Disk::Nfs {
-            s.nfs_server = Some("nfs.example.com".into());
-            s.nfs_path = Some("/exports/blog".into());
-        }
-        s.validate(&Origins::default()).expect("valid spec")
+        SiteSpec::example(disk)
+            .validate(&Origins::default())
+            .expect("the example is valid")
     }
 
     /// Templates are parsed on demand, so a broken one that no test renders

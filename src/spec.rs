@@ -823,7 +823,33 @@ fn yaml_lines(text: &str) -> Vec<&str> {
     lines
 }
 
+/// The example site that messages show ("e.g. --name blog"), and that the
+/// tests and benchmarks render: one set of values, so an example in an
+/// error is always one kubesite accepts.
+pub mod example {
+    pub const NAME: &str = "blog";
+    pub const IMAGE: &str = "registry.example.com/blog:1.0.0";
+    pub const HOST: &str = "blog.example.com";
+    pub const NFS_SERVER: &str = "nfs.example.com";
+    pub const NFS_PATH: &str = "/exports/blog";
+}
+
 impl SiteSpec {
+    /// The example site (see [`example`]) on `disk`, with the NFS export
+    /// when the disk needs one: valid as it is.
+    pub fn example(disk: Disk) -> SiteSpec {
+        let nfs = disk == Disk::Nfs;
+        SiteSpec {
+            name: Some(example::NAME.into()),
+            image: Some(example::IMAGE.into()),
+            host: Some(example::HOST.into()),
+            disk: Some(disk),
+            nfs_server: nfs.then(|| example::NFS_SERVER.into()),
+            nfs_path: nfs.then(|| example::NFS_PATH.into()),
+            ..SiteSpec::default()
+        }
+    }
+
     /// Layers `over` on top of `self`: every value `over` sets wins; labels
     /// are merged key by key.
     pub fn overlay(mut self, over: SiteSpec) -> SiteSpec {
@@ -1054,7 +1080,7 @@ impl Validator<'_> {
     }
 
     fn run(mut self, s: &SiteSpec) -> Result<ValidSpec, Problems> {
-        let name = self.required("name", s.name.as_ref(), "blog", validate::site_name);
+        let name = self.required("name", s.name.as_ref(), example::NAME, validate::site_name);
         let namespace = self.field("namespace", s.namespace.as_ref(), validate::namespace);
         // The namespace defaults to the name, so that name must also pass the
         // namespace rule: "default" or "kube-system" would otherwise deploy
@@ -1069,12 +1095,7 @@ impl Validator<'_> {
             );
             self.refuse("name", name, Violation { rule, ..v });
         }
-        let image_text = self.required(
-            "image",
-            s.image.as_ref(),
-            "registry.example.com/blog:1.0.0",
-            |_| Ok(()),
-        );
+        let image_text = self.required("image", s.image.as_ref(), example::IMAGE, |_| Ok(()));
         let image = image_text.and_then(|text| match validate::image(text) {
             Ok(r) => Some((text, r)),
             Err(v) => {
@@ -1082,7 +1103,7 @@ impl Validator<'_> {
                 None
             }
         });
-        let host = self.required("host", s.host.as_ref(), "blog.example.com", validate::host);
+        let host = self.required("host", s.host.as_ref(), example::HOST, validate::host);
         let disk = s.disk.unwrap_or(defaults::DISK);
         let port = self.number("port", s.port, validate::port);
         let replicas = self.number("replicas", s.replicas, validate::replicas);
@@ -1206,8 +1227,8 @@ impl Validator<'_> {
         }
         if disk == Disk::Nfs {
             for (key, value, example) in [
-                ("nfs-server", &s.nfs_server, "nfs.example.com"),
-                ("nfs-path", &s.nfs_path, "/exports/blog"),
+                ("nfs-server", &s.nfs_server, example::NFS_SERVER),
+                ("nfs-path", &s.nfs_path, example::NFS_PATH),
             ] {
                 if value.is_none() {
                     self.problems.push(Problem {

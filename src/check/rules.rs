@@ -788,6 +788,14 @@ fn capability_name(cap: &str) -> String {
         .unwrap_or(upper)
 }
 
+/// The pod's containers (init containers first) for which `keep` is true.
+fn containers_where<'p, 'a>(
+    pod: &'p Pod<'a>,
+    keep: impl Fn(&Container<'a>) -> bool,
+) -> Vec<&'p Container<'a>> {
+    pod.containers.iter().filter(|c| keep(c)).collect()
+}
+
 fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
     let cs: Vec<&Container<'_>> = pod.containers.iter().collect();
     // A container's setting, else the pod's (Kubernetes' precedence).
@@ -798,11 +806,7 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
             .cloned()
     };
 
-    let privileged: Vec<_> = cs
-        .iter()
-        .copied()
-        .filter(|c| c.security("privileged").as_bool() == Some(true))
-        .collect();
+    let privileged = containers_where(pod, |c| c.security("privileged").as_bool() == Some(true));
     if !privileged.is_empty() {
         push(
             Rule::Privileged,
@@ -815,11 +819,9 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
         );
     }
 
-    let root: Vec<_> = cs
-        .iter()
-        .copied()
-        .filter(|c| effective(c, "runAsUser").and_then(|n| n.as_i64()) == Some(0))
-        .collect();
+    let root = containers_where(pod, |c| {
+        effective(c, "runAsUser").and_then(|n| n.as_i64()) == Some(0)
+    });
     if !root.is_empty() {
         push(
             Rule::RunAsRoot,
@@ -833,12 +835,10 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
         );
     }
 
-    let maybe_root: Vec<_> = cs
-        .iter()
-        .copied()
-        .filter(|c| !root.iter().any(|r| std::ptr::eq(*r, *c)))
-        .filter(|c| effective(c, "runAsNonRoot").and_then(|n| n.as_bool()) != Some(true))
-        .collect();
+    let maybe_root = containers_where(pod, |c| {
+        !root.iter().any(|r| std::ptr::eq(*r, c))
+            && effective(c, "runAsNonRoot").and_then(|n| n.as_bool()) != Some(true)
+    });
     if !maybe_root.is_empty() {
         let bodies: Vec<_> = maybe_root
             .iter()
@@ -862,11 +862,9 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
         );
     }
 
-    let escalating: Vec<_> = cs
-        .iter()
-        .copied()
-        .filter(|c| c.security("allowPrivilegeEscalation").as_bool() != Some(false))
-        .collect();
+    let escalating = containers_where(pod, |c| {
+        c.security("allowPrivilegeEscalation").as_bool() != Some(false)
+    });
     if !escalating.is_empty() {
         push(
             Rule::PrivilegeEscalation,
@@ -883,17 +881,13 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
         );
     }
 
-    let keeping: Vec<_> = cs
-        .iter()
-        .copied()
-        .filter(|c| {
-            !c.security("capabilities")
-                .field("drop")
-                .items()
-                .iter()
-                .any(|n| n.as_str() == Some("ALL"))
-        })
-        .collect();
+    let keeping = containers_where(pod, |c| {
+        !c.security("capabilities")
+            .field("drop")
+            .items()
+            .iter()
+            .any(|n| n.as_str() == Some("ALL"))
+    });
     if !keeping.is_empty() {
         push(
             Rule::CapabilitiesNotDropped,
@@ -914,11 +908,9 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
     let profile = |c: &Container<'_>| -> Option<String> {
         effective(c, "seccompProfile").and_then(|n| n.field("type").as_str().map(str::to_owned))
     };
-    let unfiltered: Vec<_> = cs
-        .iter()
-        .copied()
-        .filter(|c| !matches!(profile(c).as_deref(), Some("RuntimeDefault" | "Localhost")))
-        .collect();
+    let unfiltered = containers_where(pod, |c| {
+        !matches!(profile(c).as_deref(), Some("RuntimeDefault" | "Localhost"))
+    });
     if !unfiltered.is_empty() {
         let shown: Vec<String> = unfiltered
             .iter()
@@ -1001,11 +993,9 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
         );
     }
 
-    let writable: Vec<_> = cs
-        .iter()
-        .copied()
-        .filter(|c| c.security("readOnlyRootFilesystem").as_bool() != Some(true))
-        .collect();
+    let writable = containers_where(pod, |c| {
+        c.security("readOnlyRootFilesystem").as_bool() != Some(true)
+    });
     if !writable.is_empty() {
         push(
             Rule::WritableRootFilesystem,

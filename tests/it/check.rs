@@ -81,14 +81,20 @@ fn rule_ids(report: &Value) -> BTreeSet<String> {
 // ---------------------------------------------------------------------------
 // Rules.
 
-#[test]
-fn every_rule_triggers_on_its_bad_fixture_and_not_on_the_fixed_one() {
-    let mut cases: Vec<(String, &str)> = Rule::ALL
+/// (fixture name under rules/, the rule it is for): one per rule, plus the
+/// token rule's projected-volume case.
+fn rule_fixtures() -> Vec<(String, &'static str)> {
+    let mut fixtures: Vec<(String, &str)> = Rule::ALL
         .iter()
         .map(|r| (r.id().to_owned(), r.id()))
         .collect();
-    cases.push(("token-exposure-projected".into(), "token-exposure"));
-    for (fixture, rule) in cases {
+    fixtures.push(("token-exposure-projected".into(), "token-exposure"));
+    fixtures
+}
+
+#[test]
+fn every_rule_triggers_on_its_bad_fixture_and_not_on_the_fixed_one() {
+    for (fixture, rule) in rule_fixtures() {
         let bad = format!("rules/{fixture}.bad.yaml");
         let r = check(&["--format", "json", &bad]);
         assert_eq!(r.code, 1, "{bad}: {}", r.stderr);
@@ -154,12 +160,7 @@ fn strategic_merge(target: &mut Value, patch: &Value) {
 #[test]
 fn every_fix_merged_into_its_bad_fixture_clears_the_finding() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut fixtures: Vec<(String, &str)> = Rule::ALL
-        .iter()
-        .map(|r| (r.id().to_owned(), r.id()))
-        .collect();
-    fixtures.push(("token-exposure-projected".into(), "token-exposure"));
-    for (fixture, rule) in fixtures {
+    for (fixture, rule) in rule_fixtures() {
         let bad = format!("rules/{fixture}.bad.yaml");
         let before = check(&["--format", "json", &bad]).json();
         let text = fs::read_to_string(data_dir().join(&bad)).expect("fixture");

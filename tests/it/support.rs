@@ -2,23 +2,13 @@
 
 use kubesite::spec::{Disk, Origins, Route, SiteSpec, ValidSpec};
 
-pub const IMAGE: &str = "registry.example.com/blog:1.0.0";
+pub const IMAGE: &str = kubesite::spec::example::IMAGE;
 pub const DIGEST_IMAGE: &str = "registry.example.com/blog:1.0.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-/// A spec with the three required answers and the given disk.
+/// The example site (name `blog`, host `blog.example.com`) on `disk`, with
+/// the NFS export `nfs.example.com:/exports/blog` when the disk needs one.
 pub fn spec(disk: Disk) -> SiteSpec {
-    let mut s = SiteSpec {
-        name: Some("blog".into()),
-        image: Some(IMAGE.into()),
-        host: Some("blog.example.com".into()),
-        disk: Some(disk),
-        ..SiteSpec::default()
-    };
-    if disk == Disk::Nfs {
-        s.nfs_server = Some("nfs.example.com".into());
-        s.nfs_path = Some("/exports/blog".into());
-    }
-    s
+    SiteSpec::example(disk)
 }
 
 pub fn valid(s: &SiteSpec) -> ValidSpec {
