@@ -568,3 +568,74 @@ fn every_subcommand_help_has_an_example() {
         assert!(r.stdout.contains("Example"), "{sub} --help has no example");
     }
 }
+
+/// The README's examples are what a new user types first, so they run here:
+/// every `kubesite` command of its `sh` blocks, in order, in one empty
+/// folder holding the spec files its `yaml` blocks name (`# sites.yaml`).
+/// What a command pipes into kubectl, and commands that need a terminal
+/// (`kubesite new` without `--no-input`) or other tools, are left out.
+#[test]
+fn the_readme_examples_run() {
+    let readme =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bin = assert_cmd::cargo::cargo_bin("kubesite");
+    let path = format!(
+        "{}:{}",
+        bin.parent().expect("bin dir").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut ran = Vec::new();
+    for block in readme.split("```").skip(1).step_by(2) {
+        let (lang, body) = block.split_once('\n').expect("a fenced block");
+        if lang == "yaml" {
+            if let Some(name) = body.lines().next().and_then(|l| l.strip_prefix("# ")) {
+                fs::write(dir.path().join(name), body).expect("write spec file");
+            }
+            continue;
+        }
+        if lang != "sh" {
+            continue;
+        }
+        for command in body.replace("\\\n", " ").lines() {
+            let command = command.trim();
+            // Only kubesite's part of a pipeline into kubectl (or helm).
+            let command = command
+                .split(" | kubectl")
+                .next()
+                .and_then(|c| c.split(" && kubectl").next())
+                .expect("a command");
+            let interactive =
+                command.starts_with("kubesite new") && !command.contains("--no-input");
+            if !command.starts_with("kubesite ") || interactive {
+                continue;
+            }
+            let out = StdCommand::new("sh")
+                .arg("-c")
+                .arg(command)
+                .current_dir(dir.path())
+                .env("PATH", &path)
+                .stdin(Stdio::null())
+                .output()
+                .expect("sh runs");
+            assert!(
+                out.status.success(),
+                "README example failed ({}): {command}\n{}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            ran.push(command.to_owned());
+        }
+    }
+    // The examples of each command are all there (a README rewrite that
+    // loses them should fail here, not silently run nothing).
+    for sub in ["kubesite new ", "kubesite render ", "kubesite check "] {
+        assert!(
+            ran.iter().filter(|c| c.starts_with(sub)).count() >= 2,
+            "fewer than two runnable `{sub}` examples: {ran:#?}"
+        );
+    }
+    assert!(dir.path().join("deploy/shop/httproute.yaml").is_file());
+    assert!(dir.path().join("kubesite.sarif").is_file());
+}
