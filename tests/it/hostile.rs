@@ -1569,7 +1569,9 @@ proptest! {
         }
         prop_assert_eq!(docs[0]["metadata"]["name"].as_str(), Some(v.namespace.as_str()));
         let dep = docs.iter().find(|d| kind(d) == "Deployment").expect("deployment");
-        prop_assert_eq!(dep["spec"]["replicas"].as_u64(), Some(u64::from(v.replicas)));
+        // With an autoscaler the HPA owns the count: the Deployment sets none.
+        let replicas = v.autoscale.is_none().then_some(u64::from(v.replicas));
+        prop_assert_eq!(dep["spec"]["replicas"].as_u64(), replicas);
         prop_assert_eq!(
             dep["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"].as_u64(),
             Some(u64::from(v.port))
