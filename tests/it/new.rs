@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
+use crate::support::IMAGE;
+
 fn kubesite() -> Command {
     Command::cargo_bin("kubesite").expect("binary built")
 }
@@ -371,5 +373,72 @@ mod pty {
         let code = exit_code(p);
         assert_eq!(code, 130);
         assert_eq!(fs::read_dir(tmp.path()).expect("list").count(), 0);
+    }
+}
+
+/// The starter README describes the site that was generated: its route
+/// (Ingress or the Gateway's HTTPRoute), its scheme, its pod count and
+/// what the cluster needs before `kubectl apply -k`.
+#[test]
+fn the_starter_readme_follows_route_tls_and_autoscaling() {
+    let site = [
+        "--no-input",
+        "--name",
+        "blog",
+        "--image",
+        IMAGE,
+        "--host",
+        "blog.example.com",
+    ];
+    let cases: [(&[&str], &[&str], &[&str]); 3] = [
+        (
+            &[],
+            &[
+                "https://blog.example.com ──► Ingress",
+                "(1 pod)",
+                "ClusterIssuer `letsencrypt`",
+            ],
+            &["HTTPRoute", "plain HTTP"],
+        ),
+        (
+            &[
+                "--disk",
+                "database",
+                "--route",
+                "gateway",
+                "--gateway",
+                "public/edge",
+                "--autoscale",
+                "2:6",
+            ],
+            &[
+                "HTTPRoute (Gateway edge/public)",
+                "(2 to 6 pods, autoscaled)",
+                "the Gateway `public` in the\n   namespace `edge`",
+            ],
+            &["──► Ingress", "cert-manager"],
+        ),
+        (
+            &["--no-tls", "--disk", "database", "--replicas", "3"],
+            &[
+                "http://blog.example.com ──► Ingress",
+                "(3 pods)",
+                "plain HTTP",
+            ],
+            &["https://blog", "cert-manager"],
+        ),
+    ];
+    for (extra, present, absent) in cases {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let args: Vec<&str> = ["site"].iter().chain(&site).chain(extra).copied().collect();
+        let (code, _, stderr) = new_in(dir.path(), &args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        let readme = fs::read_to_string(dir.path().join("site/README.md")).expect("README");
+        for text in present {
+            assert!(readme.contains(text), "{extra:?}: no {text:?} in\n{readme}");
+        }
+        for text in absent {
+            assert!(!readme.contains(text), "{extra:?}: {text:?} in\n{readme}");
+        }
     }
 }
