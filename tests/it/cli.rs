@@ -639,3 +639,39 @@ fn the_readme_examples_run() {
     assert!(dir.path().join("deploy/shop/httproute.yaml").is_file());
     assert!(dir.path().join("kubesite.sarif").is_file());
 }
+
+/// Every spec file the guide shows (a `yaml` block with `version:`) is one
+/// kubesite accepts and renders.
+#[test]
+fn the_guide_spec_files_render() {
+    let guide = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/guide.md"))
+        .expect("docs/guide.md");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut rendered = 0;
+    for block in guide.split("```").skip(1).step_by(2) {
+        let Some(body) = block.strip_prefix("yaml\n") else {
+            continue;
+        };
+        if !body.lines().any(|l| l.starts_with("version:")) {
+            continue;
+        }
+        let file = dir.path().join(format!("spec-{rendered}.yaml"));
+        fs::write(&file, body).expect("write");
+        let out = kubesite()
+            .args(["render", "-f"])
+            .arg(&file)
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "docs/guide.md spec does not render:\n{body}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("kind: Deployment"));
+        rendered += 1;
+    }
+    assert!(
+        rendered >= 2,
+        "the guide shows a single-site and a multi-site file"
+    );
+}
