@@ -8,6 +8,7 @@
 //! [`Report`]; [`report`] prints it as text, JSON or SARIF.
 
 pub mod load;
+pub mod locate;
 pub mod report;
 pub mod rules;
 
@@ -43,12 +44,16 @@ impl Default for Options {
     }
 }
 
-/// Where a finding's object starts.
+/// Where a finding's object starts, and the line of the field it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     pub file: String,
-    /// Counted from 1.
+    /// Where the object starts, counted from 1.
     pub line: usize,
+    /// The line of the field the finding is about (for a missing field, the
+    /// nearest enclosing one); the object's line when it cannot be found,
+    /// e.g. in JSON or flow-style YAML.
+    pub field_line: usize,
     /// The YAML document, counted from 1.
     pub document: usize,
     /// The position in a `kind: List`, counted from 1.
@@ -137,6 +142,9 @@ pub fn check_objects(sources: &[Source], objects: &[Object], options: &Options) 
             continue;
         }
         let o = &objects[raw.object];
+        let field_line =
+            locate::field_line(&sources[o.source].text, o.line, o.item.is_some(), &raw.at)
+                .unwrap_or(o.line);
         let suppression = silenced[raw.object]
             .contains(&raw.rule)
             .then(|| Suppression {
@@ -149,6 +157,7 @@ pub fn check_objects(sources: &[Source], objects: &[Object], options: &Options) 
             location: Location {
                 file: sources[o.source].name.clone(),
                 line: o.line,
+                field_line,
                 document: o.document,
                 item: o.item,
             },

@@ -128,6 +128,13 @@ pub fn text(report: &Report, colour: bool) -> String {
         );
         out.push(' ');
         paint(&mut out, colour, BOLD, f.rule.id());
+        out.push(' ');
+        paint(
+            &mut out,
+            colour,
+            DIM,
+            &format!("(line {})", f.location.field_line),
+        );
         out.push_str(": ");
         out.push_str(&f.message);
         out.push('\n');
@@ -272,6 +279,8 @@ struct JsonFix<'a> {
 struct JsonLocation<'a> {
     file: &'a str,
     line: usize,
+    #[serde(rename = "fieldLine")]
+    field_line: usize,
     document: usize,
     item: Option<usize>,
 }
@@ -304,6 +313,7 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             location: JsonLocation {
                 file: &f.location.file,
                 line: f.location.line,
+                field_line: f.location.field_line,
                 document: f.location.document,
                 item: f.location.item,
             },
@@ -559,7 +569,7 @@ fn result_json<'a>(f: &'a Finding, base: Option<&Path>) -> SarifResult<'a> {
                     uri: artifact_uri(&f.location.file, base),
                 },
                 region: Region {
-                    start_line: f.location.line,
+                    start_line: f.location.field_line,
                 },
             },
             logical_locations: [LogicalLocation {

@@ -7,6 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::load::{Node, Object};
+use super::locate::Step::{self, Item, Key};
 use crate::escape::{quoted, yaml_quoted};
 
 /// Where Kubernetes mounts the service-account token in each container.
@@ -258,6 +259,9 @@ pub struct RawFinding {
     pub rule: Rule,
     pub message: String,
     pub fix: Fix,
+    /// The path to the field it is about, from the object's root; for a
+    /// finding on several containers, the first one's.
+    pub at: Vec<Step>,
 }
 
 // ---------------------------------------------------------------------------
@@ -335,6 +339,8 @@ struct Pod<'a> {
 struct Container<'a> {
     /// `initContainers` or `containers`.
     list: &'static str,
+    /// Its place in that list, from 0.
+    index: usize,
     name: &'a str,
     node: &'a Node,
 }
@@ -354,6 +360,20 @@ impl Container<'_> {
     }
 }
 
+/// The path to a field of the pod spec.
+fn pod_at(pod: &Pod<'_>, rest: &[Step]) -> Vec<Step> {
+    pod.path
+        .iter()
+        .map(|&k| Key(k))
+        .chain(rest.iter().copied())
+        .collect()
+}
+
+/// The path to a field of a container.
+fn container_at(pod: &Pod<'_>, c: &Container<'_>, rest: &[Step]) -> Vec<Step> {
+    pod_at(pod, &[&[Key(c.list), Item(c.index)], rest].concat())
+}
+
 fn pod_of(object: &Object) -> Option<Pod<'_>> {
     let path = pod_spec_path(&object.kind)?;
     let spec = object.value.at(path)?;
@@ -362,9 +382,10 @@ fn pod_of(object: &Object) -> Option<Pod<'_>> {
     }
     let mut containers = Vec::new();
     for list in ["initContainers", "containers"] {
-        for node in spec.field(list).items() {
+        for (index, node) in spec.field(list).items().iter().enumerate() {
             containers.push(Container {
                 list,
+                index,
                 name: node.field("name").as_str().unwrap_or("<unnamed>"),
                 node,
             });
@@ -506,12 +527,12 @@ fn same_fix(pod: &Pod<'_>, containers: &[&Container<'_>], body: &str) -> String 
 // ---------------------------------------------------------------------------
 // The evaluation.
 
-type Key<'a> = (Option<&'a str>, &'a str);
+type ObjectKey<'a> = (Option<&'a str>, &'a str);
 
 /// What the rules need to know about the whole input.
 struct Index<'a> {
-    accounts: HashMap<Key<'a>, Option<bool>>,
-    token_secrets: HashSet<Key<'a>>,
+    accounts: HashMap<ObjectKey<'a>, Option<bool>>,
+    token_secrets: HashSet<ObjectKey<'a>>,
     policies: HashSet<Option<&'a str>>,
     workloads: HashSet<Option<&'a str>>,
 }
@@ -597,7 +618,7 @@ pub fn evaluate(objects: &[Object]) -> Vec<RawFinding> {
     let index = Index::new(objects);
     let mut out = Vec::new();
     for (i, object) in objects.iter().enumerate() {
-        let mut push = |rule, message, summary: &str, yaml| {
+        let mut push = |rule, message, summary: &str, yaml, at| {
             out.push(RawFinding {
                 object: i,
                 rule,
@@ -606,6 +627,7 @@ pub fn evaluate(objects: &[Object]) -> Vec<RawFinding> {
                     summary: summary.to_owned(),
                     yaml,
                 },
+                at,
             })
         };
         if let Some(pod) = pod_of(object) {
@@ -622,7 +644,7 @@ pub fn evaluate(objects: &[Object]) -> Vec<RawFinding> {
     out
 }
 
-type Push<'p> = dyn FnMut(Rule, String, &str, String) + 'p;
+type Push<'p> = dyn FnMut(Rule, String, &str, String, Vec<Step>) + 'p;
 
 fn pod_rules(object: &Object, pod: &Pod<'_>, index: &Index<'_>, push: &mut Push<'_>) {
     token_rules(object, pod, index, push);
@@ -663,16 +685,17 @@ fn token_rules(object: &Object, pod: &Pod<'_>, index: &Index<'_>, push: &mut Pus
                 ),
                 "turn automounting off in the pod; a pod that really calls the API should mount a projected token with an audience and a short expiry instead",
                 nest(pod.path, "automountServiceAccountToken: false"),
+                pod_at(pod, &[Key("automountServiceAccountToken")]),
             );
         }
     }
-    for (name, volume) in pod.volumes() {
+    for (vi, (name, volume)) in pod.volumes().enumerate() {
         let readers = pod.mounting(name);
         if readers.is_empty() {
             continue;
         }
         let projected = volume.field("projected").field("sources").items();
-        for source in projected {
+        for (si, source) in projected.iter().enumerate() {
             let token = source.field("serviceAccountToken");
             if !matches!(token, Node::Map(_)) {
                 continue;
@@ -701,6 +724,17 @@ fn token_rules(object: &Object, pod: &Pod<'_>, index: &Index<'_>, push: &mut Pus
                         yaml_quoted(path)
                     ),
                 ),
+                pod_at(
+                    pod,
+                    &[
+                        Key("volumes"),
+                        Item(vi),
+                        Key("projected"),
+                        Key("sources"),
+                        Item(si),
+                        Key("serviceAccountToken"),
+                    ],
+                ),
             );
         }
         if let Some(secret) = volume.field("secret").field("secretName").as_str()
@@ -723,6 +757,10 @@ fn token_rules(object: &Object, pod: &Pod<'_>, index: &Index<'_>, push: &mut Pus
                         yaml_quoted(name)
                     ),
                 ),
+                pod_at(
+                    pod,
+                    &[Key("volumes"), Item(vi), Key("secret"), Key("secretName")],
+                ),
             );
         }
     }
@@ -743,22 +781,24 @@ fn host_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
             ),
             "run the pod in its own namespaces; expose ports through a Service instead of the host network",
             nest(pod.path, &body),
+            pod_at(pod, &[Key(shared[0])]),
         );
     }
-    let host: Vec<(&str, &str)> = pod
+    let host: Vec<(usize, &str, &str)> = pod
         .volumes()
-        .filter_map(|(name, v)| {
+        .enumerate()
+        .filter_map(|(i, (name, v))| {
             let hp = v.get("hostPath")?;
-            Some((name, hp.field("path").as_str().unwrap_or("?")))
+            Some((i, name, hp.field("path").as_str().unwrap_or("?")))
         })
         .collect();
     if !host.is_empty() {
         let shown: Vec<String> = host
             .iter()
-            .map(|(n, p)| format!("{} ({})", quoted(n), quoted(p)))
+            .map(|(_, n, p)| format!("{} ({})", quoted(n), quoted(p)))
             .collect();
         let mut body = String::from("volumes:\n");
-        for (name, _) in &host {
+        for (_, name, _) in &host {
             body.push_str(&format!(
                 "  - name: {}\n    hostPath: null\n    emptyDir: {{}}\n",
                 yaml_quoted(name)
@@ -773,6 +813,7 @@ fn host_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
             ),
             "use a PersistentVolumeClaim, a ConfigMap or an emptyDir instead of a node path; this swaps in an emptyDir",
             nest(pod.path, &body),
+            pod_at(pod, &[Key("volumes"), Item(host[0].0), Key("hostPath")]),
         );
     }
 }
@@ -816,6 +857,11 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
             ),
             "turn privileged off; add only the one capability the program needs, if any",
             same_fix(pod, &privileged, "securityContext:\n  privileged: false\n"),
+            container_at(
+                pod,
+                privileged[0],
+                &[Key("securityContext"), Key("privileged")],
+            ),
         );
     }
 
@@ -832,6 +878,11 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
                 &root,
                 "securityContext:\n  runAsNonRoot: true\n  runAsUser: 10001\n",
             ),
+            if *root[0].security("runAsUser") == Node::Null {
+                pod_at(pod, &[Key("securityContext"), Key("runAsUser")])
+            } else {
+                container_at(pod, root[0], &[Key("securityContext"), Key("runAsUser")])
+            },
         );
     }
 
@@ -859,6 +910,11 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
             ),
             "require a non-root user; with a numeric runAsUser the kubelet can check it",
             containers_fix(pod, &bodies),
+            container_at(
+                pod,
+                maybe_root[0],
+                &[Key("securityContext"), Key("runAsNonRoot")],
+            ),
         );
     }
 
@@ -877,6 +933,11 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
                 pod,
                 &escalating,
                 "securityContext:\n  allowPrivilegeEscalation: false\n",
+            ),
+            container_at(
+                pod,
+                escalating[0],
+                &[Key("securityContext"), Key("allowPrivilegeEscalation")],
             ),
         );
     }
@@ -900,6 +961,11 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
                 pod,
                 &keeping,
                 "securityContext:\n  capabilities:\n    drop:\n      - \"ALL\"\n",
+            ),
+            container_at(
+                pod,
+                keeping[0],
+                &[Key("securityContext"), Key("capabilities"), Key("drop")],
             ),
         );
     }
@@ -942,6 +1008,17 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
             ),
             "use the container runtime's default seccomp profile",
             fix_yaml(pod, inherits.then_some(SECCOMP_BODY), &bodies),
+            match own.first() {
+                Some(c) => container_at(
+                    pod,
+                    c,
+                    &[Key("securityContext"), Key("seccompProfile"), Key("type")],
+                ),
+                None => pod_at(
+                    pod,
+                    &[Key("securityContext"), Key("seccompProfile"), Key("type")],
+                ),
+            },
         );
     }
 
@@ -990,6 +1067,11 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
             ),
             "drop every capability; only NET_BIND_SERVICE may be added back",
             containers_fix(pod, &added_bodies),
+            container_at(
+                pod,
+                added[0],
+                &[Key("securityContext"), Key("capabilities"), Key("add")],
+            ),
         );
     }
 
@@ -1009,6 +1091,11 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
                 pod,
                 &writable,
                 "securityContext:\n  readOnlyRootFilesystem: true\n",
+            ),
+            container_at(
+                pod,
+                writable[0],
+                &[Key("securityContext"), Key("readOnlyRootFilesystem")],
             ),
         );
     }
@@ -1047,6 +1134,7 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
             format!("{} {what}", says(&unlimited, "lacks", "lack")),
             "set limits that fit the workload; these values are a starting point",
             containers_fix(pod, &limit_bodies),
+            container_at(pod, unlimited[0], &[Key("resources"), Key("limits")]),
         );
     }
 
@@ -1073,6 +1161,7 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
             format!("{} {}", says(&floating, "uses", "use"), shown.join(", ")),
             "pin the version that was tested, ideally also its digest (name:1.2.3@sha256:...)",
             containers_fix(pod, &image_bodies),
+            container_at(pod, floating[0], &[Key("image")]),
         );
     }
 }
@@ -1109,6 +1198,7 @@ fn account_rule(object: &Object, push: &mut Push<'_>) {
         message,
         "turn automounting off on the account too, so a pod that forgets its own setting gets no token",
         "automountServiceAccountToken: false\n".to_owned(),
+        vec![Key("automountServiceAccountToken")],
     );
 }
 
@@ -1130,6 +1220,7 @@ fn network_rule(object: &Object, index: &Index<'_>, push: &mut Push<'_>) {
             "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: \"default-deny\"\n  namespace: {}\nspec:\n  podSelector: {{}}\n  policyTypes:\n    - \"Ingress\"\n    - \"Egress\"\n",
             yaml_quoted(name)
         ),
+        Vec::new(),
     );
 }
 
@@ -1159,6 +1250,7 @@ fn namespace_rule(object: &Object, push: &mut Push<'_>) {
         message,
         "give each project its own namespace (kubectl create namespace, or a Namespace object)",
         format!("metadata:\n  namespace: {}\n", yaml_quoted(suggestion)),
+        vec![Key("metadata"), Key("namespace")],
     );
 }
 
@@ -1255,11 +1347,13 @@ mod tests {
             containers: vec![
                 Container {
                     list: "initContainers",
+                    index: 0,
                     name: "init",
                     node: &node,
                 },
                 Container {
                     list: "containers",
+                    index: 0,
                     name: "web",
                     node: &node,
                 },

@@ -472,6 +472,118 @@ fn the_chart_helm_create_scaffolds_is_flagged_for_the_token() {
     assert!(text.stderr.contains("findings at or above severity low"));
 }
 
+/// Each bad fixture's finding, and the line it points at: the field itself,
+/// or for a missing field the nearest enclosing one.
+const FIELD_LINES: &[(&str, &str, &str)] = &[
+    (
+        "added-capabilities",
+        "added-capabilities",
+        r#"add: ["NET_ADMIN", "NET_BIND_SERVICE"]"#,
+    ),
+    (
+        "capabilities-not-dropped",
+        "capabilities-not-dropped",
+        r#"drop: ["NET_RAW"]"#,
+    ),
+    (
+        "default-namespace",
+        "default-namespace",
+        "namespace: default",
+    ),
+    ("host-namespaces", "host-namespaces", "hostNetwork: true"),
+    ("host-path", "host-path", "hostPath:"),
+    ("image-latest", "image-latest", "image: nginx:latest"),
+    (
+        "missing-network-policy",
+        "missing-network-policy",
+        "apiVersion: v1",
+    ),
+    (
+        "missing-run-as-non-root",
+        "missing-run-as-non-root",
+        "securityContext:",
+    ),
+    (
+        "missing-seccomp-profile",
+        "missing-seccomp-profile",
+        "type: Unconfined",
+    ),
+    ("no-resource-limits", "no-resource-limits", "resources:"),
+    (
+        "privilege-escalation",
+        "privilege-escalation",
+        "securityContext:",
+    ),
+    ("privileged", "privileged", "privileged: true"),
+    ("run-as-root", "run-as-root", "runAsUser: 0"),
+    (
+        "service-account-automount",
+        "service-account-automount",
+        "apiVersion: v1",
+    ),
+    (
+        "token-exposure-projected",
+        "token-exposure",
+        "- serviceAccountToken:",
+    ),
+    ("token-exposure", "token-exposure", "spec:"),
+    (
+        "writable-root-filesystem",
+        "writable-root-filesystem",
+        "securityContext:",
+    ),
+];
+
+#[test]
+fn findings_point_at_the_field_they_are_about() {
+    let mut covered: Vec<&str> = FIELD_LINES.iter().map(|(f, _, _)| *f).collect();
+    covered.sort_unstable();
+    let mut fixtures = rule_fixtures();
+    fixtures.sort();
+    assert_eq!(
+        covered,
+        fixtures.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(),
+        "every bad fixture has its expected line"
+    );
+    for &(fixture, rule, want) in FIELD_LINES {
+        let path = format!("rules/{fixture}.bad.yaml");
+        let text = fs::read_to_string(data_dir().join(&path)).expect("fixture");
+        let report = check(&["--format", "json", &path]).json();
+        let finding = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap_or_else(|| panic!("{path}: no {rule} finding"));
+        let location = &finding["location"];
+        let line = location["fieldLine"].as_u64().expect("fieldLine") as usize;
+        assert!(line >= location["line"].as_u64().expect("line") as usize);
+        assert_eq!(
+            text.lines().nth(line - 1).map(str::trim),
+            Some(want),
+            "{path}: {rule} points at line {line}"
+        );
+    }
+
+    // SARIF's region and the text report use the same line.
+    let sarif = check(&["--format", "sarif", "rules/privileged.bad.yaml"]).json();
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let privileged = results
+        .iter()
+        .find(|r| r["ruleId"] == "privileged")
+        .expect("privileged result");
+    assert_eq!(
+        privileged["locations"][0]["physicalLocation"]["region"]["startLine"],
+        27
+    );
+    let text = check(&["rules/privileged.bad.yaml"]);
+    assert!(
+        text.stdout.contains("critical privileged (line 27): "),
+        "{}",
+        text.stdout
+    );
+}
+
 #[test]
 fn list_items_and_stdin_point_to_their_own_lines() {
     let r = check(&["--format", "json", "kubectl-list.yaml"]);
@@ -484,7 +596,7 @@ fn list_items_and_stdin_point_to_their_own_lines() {
         .expect("the Deployment is flagged");
     assert_eq!(
         deployment["location"],
-        json!({"file": "kubectl-list.yaml", "line": 8, "document": 1, "item": 2})
+        json!({"file": "kubectl-list.yaml", "line": 8, "fieldLine": 24, "document": 1, "item": 2})
     );
 
     let text = fs::read_to_string(data_dir().join("helm-create.yaml")).expect("fixture");
