@@ -1,10 +1,12 @@
-//! The command-line contract (see docs/cli.md): clap definitions and nothing else.
+//! The command-line contract (see docs/guide.md): clap definitions and nothing else.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::spec::{Disk, Route};
+use crate::spec::{Disk, Given, Route};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -183,17 +185,17 @@ pub struct SiteArgs {
     #[arg(long, value_name = "IMAGE")]
     pub image: Option<String>,
     /// Where the site's files live [default: local]
-    #[arg(long, value_enum, value_name = "DISK")]
-    pub disk: Option<Disk>,
+    #[arg(long, value_name = "DISK", value_parser = Lenient::<Disk>::words())]
+    pub disk: Option<Given<Disk>>,
     /// Public host name (a leading "*." wildcard is allowed; no IP, no port)
     #[arg(long, value_name = "HOST")]
     pub host: Option<String>,
     /// Container port the site listens on [default: 8080]
-    #[arg(long, value_name = "PORT", allow_negative_numbers = true)]
-    pub port: Option<i64>,
+    #[arg(long, value_name = "PORT", allow_negative_numbers = true, value_parser = Lenient::<i64>::number())]
+    pub port: Option<Given<i64>>,
     /// Pod count [default: 1 for local, 2 otherwise; local allows only 1]
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub replicas: Option<i64>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = Lenient::<i64>::number())]
+    pub replicas: Option<Given<i64>>,
     /// Disk size, a Kubernetes quantity [default: 1Gi]
     #[arg(long, value_name = "QUANTITY")]
     pub storage_size: Option<String>,
@@ -210,8 +212,8 @@ pub struct SiteArgs {
     #[arg(long, value_name = "PATH")]
     pub mount_path: Option<String>,
     /// How traffic reaches the site: an Ingress, or a Gateway API HTTPRoute [default: ingress]
-    #[arg(long, value_enum, value_name = "ROUTE")]
-    pub route: Option<Route>,
+    #[arg(long, value_name = "ROUTE", value_parser = Lenient::<Route>::words())]
+    pub route: Option<Given<Route>>,
     /// IngressClass name [default: the cluster default]
     #[arg(long, value_name = "CLASS")]
     pub ingress_class: Option<String>,
@@ -239,6 +241,63 @@ pub struct SiteArgs {
     /// Extra label on every object, repeatable
     #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
     pub labels: Vec<(String, String)>,
+}
+
+/// Parses a typed flag without refusing it: a value that does not parse is
+/// kept as [`Given::Invalid`], so the validator reports it with the rule and
+/// an example, together with every other problem (a clap error would stop
+/// at the first one, and exit 2 as if it were a usage error). The allowed
+/// words still show in `--help` and in shell completions.
+#[derive(Clone)]
+struct Lenient<T> {
+    parse: fn(&str) -> Option<T>,
+    words: fn() -> Vec<PossibleValue>,
+}
+
+impl Lenient<i64> {
+    fn number() -> Lenient<i64> {
+        Lenient {
+            parse: |text| text.parse().ok(),
+            words: Vec::new,
+        }
+    }
+}
+
+impl<T: ValueEnum> Lenient<T> {
+    fn words() -> Lenient<T> {
+        Lenient {
+            parse: |text| T::from_str(text, false).ok(),
+            words: || {
+                T::value_variants()
+                    .iter()
+                    .filter_map(ValueEnum::to_possible_value)
+                    .collect()
+            },
+        }
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> TypedValueParser for Lenient<T> {
+    type Value = Given<T>;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<Given<T>, clap::Error> {
+        // Not UTF-8: refused like every other text flag.
+        let text = clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)?;
+        Ok(match (self.parse)(&text) {
+            Some(v) => Given::Valid(v),
+            None => Given::Invalid(text),
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        let words = (self.words)();
+        (!words.is_empty()).then(|| Box::new(words.into_iter()) as Box<dyn Iterator<Item = _>>)
+    }
 }
 
 fn parse_label(text: &str) -> Result<(String, String), String> {

@@ -75,8 +75,8 @@ impl SiteArgs {
     /// in messages even when a spec file is also given).
     pub fn to_spec(&self, origins: &mut Origins) -> SiteSpec {
         let tls = match (self.tls, self.no_tls) {
-            (true, _) => Some(true),
-            (_, true) => Some(false),
+            (true, _) => Some(true.into()),
+            (_, true) => Some(false.into()),
             _ => None,
         };
         let spec = SiteSpec {
@@ -84,16 +84,16 @@ impl SiteArgs {
             name: self.name.clone(),
             namespace: self.namespace.clone(),
             image: self.image.clone(),
-            disk: self.disk,
+            disk: self.disk.clone(),
             host: self.host.clone(),
-            port: self.port,
-            replicas: self.replicas,
+            port: self.port.clone(),
+            replicas: self.replicas.clone(),
             storage_size: self.storage_size.clone(),
             storage_class: self.storage_class.clone(),
             nfs_server: self.nfs_server.clone(),
             nfs_path: self.nfs_path.clone(),
             mount_path: self.mount_path.clone(),
-            route: self.route,
+            route: self.route.clone(),
             ingress_class: self.ingress_class.clone(),
             ingress_namespace: self.ingress_namespace.clone(),
             gateway: self.gateway.clone(),

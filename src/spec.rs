@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 
 use crate::escape::{quoted, safe_message};
@@ -60,6 +61,108 @@ impl Route {
     }
 }
 
+impl std::str::FromStr for Disk {
+    type Err = ();
+    fn from_str(text: &str) -> Result<Disk, ()> {
+        [Disk::Local, Disk::Nfs, Disk::Database]
+            .into_iter()
+            .find(|d| d.as_str() == text)
+            .ok_or(())
+    }
+}
+
+impl std::str::FromStr for Route {
+    type Err = ();
+    fn from_str(text: &str) -> Result<Route, ()> {
+        [Route::Ingress, Route::Gateway]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+            .ok_or(())
+    }
+}
+
+/// A typed value as the user gave it: parsed, or, when it does not parse,
+/// its text. A flag or spec-file value of the wrong kind (`--port abc`,
+/// `disk: tape`) is then refused by the validator, with the rule, an
+/// example and every other problem, instead of the parser stopping at the
+/// first one with a message of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Given<T> {
+    Valid(T),
+    Invalid(String),
+}
+
+impl<T> Given<T> {
+    /// The parsed value, if it parsed.
+    pub fn valid(&self) -> Option<&T> {
+        match self {
+            Given::Valid(v) => Some(v),
+            Given::Invalid(_) => None,
+        }
+    }
+}
+
+impl<T> From<T> for Given<T> {
+    fn from(value: T) -> Given<T> {
+        Given::Valid(value)
+    }
+}
+
+impl<T: Serialize> Serialize for Given<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Given::Valid(v) => v.serialize(s),
+            Given::Invalid(text) => s.serialize_str(text),
+        }
+    }
+}
+
+/// A scalar that is not a `T` is kept as its text; a mapping or a sequence
+/// is still a parse error (with its line), since no text would show it
+/// faithfully.
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Given<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Given<T>, D::Error> {
+        d.deserialize_any(GivenVisitor(std::marker::PhantomData))
+    }
+}
+
+struct GivenVisitor<T>(std::marker::PhantomData<T>);
+
+impl<T> GivenVisitor<T> {
+    /// `T` read from one scalar, or the scalar's text.
+    fn read<'de, D, E>(scalar: D, text: impl fmt::Display) -> Result<Given<T>, E>
+    where
+        T: Deserialize<'de>,
+        D: serde::Deserializer<'de, Error = E>,
+        E: serde::de::Error,
+    {
+        Ok(T::deserialize(scalar).map_or_else(|_| Given::Invalid(text.to_string()), Given::Valid))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for GivenVisitor<T> {
+    type Value = Given<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a single value")
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Given<T>, E> {
+        Self::read(v.into_deserializer(), v)
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Given<T>, E> {
+        Self::read(v.into_deserializer(), v)
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Given<T>, E> {
+        Self::read(v.into_deserializer(), v)
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Given<T>, E> {
+        Self::read(v.into_deserializer(), v)
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Given<T>, E> {
+        Self::read(v.into_deserializer(), v)
+    }
+}
+
 /// Raw answers, every field optional: flags, a spec file and the wizard all
 /// fill this one struct. Keys are the flag names (kebab-case).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -75,13 +178,13 @@ pub struct SiteSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub disk: Option<Disk>,
+    pub disk: Option<Given<Disk>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub port: Option<i64>,
+    pub port: Option<Given<i64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replicas: Option<i64>,
+    pub replicas: Option<Given<i64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_size: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,7 +196,7 @@ pub struct SiteSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mount_path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub route: Option<Route>,
+    pub route: Option<Given<Route>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ingress_class: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -105,7 +208,7 @@ pub struct SiteSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscale: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tls: Option<bool>,
+    pub tls: Option<Given<bool>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_issuer: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -189,13 +292,8 @@ pub fn check_answer(key: &str, value: &str) -> Result<(), String> {
         "nfs-path" | "mount-path" => validate::absolute_path,
         "ingress-class" | "cluster-issuer" => validate::dns1123_subdomain,
         "gateway" => |v| gateway_ref(v).map(|_| ()),
-        "replicas" | "port" => |v| match v.trim().parse::<i64>() {
-            Ok(_) => Ok(()),
-            Err(_) => Err(Violation {
-                rule: "must be a whole number".into(),
-                example: "2".into(),
-            }),
-        },
+        "replicas" => |v| v_num(v).map(|_| ()).ok_or_else(|| not_a_number(v, "2")),
+        "port" => |v| v_num(v).map(|_| ()).ok_or_else(|| not_a_number(v, "8080")),
         _ => |_| Ok(()),
     };
     let numeric = match key {
@@ -218,6 +316,19 @@ pub fn check_answer(key: &str, value: &str) -> Result<(), String> {
 
 fn v_num(value: &str) -> Option<i64> {
     value.trim().parse().ok()
+}
+
+/// Why `text` is not a number a field takes. Text that reads as a number
+/// here came from a spec file as a quoted string.
+fn not_a_number(text: &str, example: &str) -> Violation {
+    Violation {
+        rule: if v_num(text).is_some() {
+            "must be a number, not a quoted string".into()
+        } else {
+            "must be a whole number".into()
+        },
+        example: example.into(),
+    }
 }
 
 /// Where a value came from, so a message can point at the flag or the line.
@@ -843,7 +954,7 @@ impl SiteSpec {
             name: Some(example::NAME.into()),
             image: Some(example::IMAGE.into()),
             host: Some(example::HOST.into()),
-            disk: Some(disk),
+            disk: Some(disk.into()),
             nfs_server: nfs.then(|| example::NFS_SERVER.into()),
             nfs_path: nfs.then(|| example::NFS_PATH.into()),
             ..SiteSpec::default()
@@ -1061,12 +1172,50 @@ impl Validator<'_> {
         self.field(key, value, check)
     }
 
-    fn number(&mut self, key: &str, value: Option<i64>, check: fn(i64) -> Check) -> Option<i64> {
-        let value = value?;
+    fn number(
+        &mut self,
+        key: &str,
+        value: Option<&Given<i64>>,
+        check: fn(i64) -> Check,
+        example: &str,
+    ) -> Option<i64> {
+        let value = match value? {
+            Given::Valid(n) => *n,
+            Given::Invalid(text) => {
+                self.refuse(key, text, not_a_number(text, example));
+                return None;
+            }
+        };
         match check(value) {
             Ok(()) => Some(value),
             Err(v) => {
                 self.refuse(key, &value.to_string(), v);
+                None
+            }
+        }
+    }
+
+    /// A value with a few allowed words (or `true`/`false`): the default
+    /// when it is not given, `None` when it is refused.
+    fn choice<T: Copy>(
+        &mut self,
+        key: &str,
+        value: Option<&Given<T>>,
+        default: T,
+        words: &[&str],
+        example: &str,
+    ) -> Option<T> {
+        match value {
+            None => Some(default),
+            Some(Given::Valid(v)) => Some(*v),
+            Some(Given::Invalid(text)) => {
+                let (last, rest) = words.split_last().expect("at least one word");
+                let mut rule = format!("must be {} or {last}", rest.join(", "));
+                if words.contains(&text.trim()) {
+                    rule.push_str(", not a quoted string");
+                }
+                let example = example.to_owned();
+                self.refuse(key, text, Violation { rule, example });
                 None
             }
         }
@@ -1104,9 +1253,15 @@ impl Validator<'_> {
             }
         });
         let host = self.required("host", s.host.as_ref(), example::HOST, validate::host);
-        let disk = s.disk.unwrap_or(defaults::DISK);
-        let port = self.number("port", s.port, validate::port);
-        let replicas = self.number("replicas", s.replicas, validate::replicas);
+        let disk = self.choice(
+            "disk",
+            s.disk.as_ref(),
+            defaults::DISK,
+            &["local", "nfs", "database"],
+            "database",
+        );
+        let port = self.number("port", s.port.as_ref(), validate::port, "8080");
+        let replicas = self.number("replicas", s.replicas.as_ref(), validate::replicas, "2");
         let storage_size = self.field("storage-size", s.storage_size.as_ref(), validate::quantity);
         let storage_class = self.field(
             "storage-class",
@@ -1142,7 +1297,39 @@ impl Validator<'_> {
                 }
             });
         let labels = self.labels(&s.labels);
-        let route = s.route.unwrap_or(Route::Ingress);
+        let route = self.choice(
+            "route",
+            s.route.as_ref(),
+            Route::Ingress,
+            &["ingress", "gateway"],
+            "gateway",
+        );
+        let tls = self.choice(
+            "tls",
+            s.tls.as_ref(),
+            defaults::TLS,
+            &["true", "false"],
+            "true",
+        );
+        let autoscale = s
+            .autoscale
+            .as_ref()
+            .and_then(|text| match autoscale_bounds(text) {
+                Ok(bounds) => Some(bounds),
+                Err(v) => {
+                    self.refuse("autoscale", text, v);
+                    None
+                }
+            });
+        if let Some(path) = mount_path {
+            self.check_mount_path(path);
+        }
+
+        // Rules that tie fields together. A refused disk, route or tls
+        // would leave them guessing, so they wait until those are right.
+        let (Some(disk), Some(route), Some(tls)) = (disk, route, tls) else {
+            return Err(Problems(self.problems));
+        };
         let gateway = match (route, &s.gateway) {
             (Route::Gateway, Some(text)) => gateway_ref(text)
                 .map_err(|v| self.refuse("gateway", text, v))
@@ -1167,18 +1354,6 @@ impl Validator<'_> {
                 "with --route gateway TLS is the Gateway listener's job (see docs/guide.md)",
             );
         }
-        let autoscale = s
-            .autoscale
-            .as_ref()
-            .and_then(|text| match autoscale_bounds(text) {
-                Ok(bounds) => Some(bounds),
-                Err(v) => {
-                    self.refuse("autoscale", text, v);
-                    None
-                }
-            });
-
-        // Rules that tie fields together.
         let replicas_or_default = replicas
             .or(autoscale
                 .filter(|_| disk != Disk::Local)
@@ -1264,10 +1439,6 @@ impl Validator<'_> {
                 "only --disk database runs Redis",
             );
         }
-        if let Some(path) = mount_path {
-            self.check_mount_path(path);
-        }
-        let tls = s.tls.unwrap_or(defaults::TLS);
         if !tls {
             self.warn_unused(
                 "cluster-issuer",
@@ -1436,14 +1607,14 @@ mod tests {
     #[test]
     fn stateless_disks_default_to_two_replicas() {
         let mut s = spec("blog", "nginx:1.27", "blog.example.com");
-        s.disk = Some(Disk::Database);
+        s.disk = Some(Disk::Database.into());
         assert_eq!(s.validate(&Origins::default()).expect("valid").replicas, 2);
     }
 
     #[test]
     fn local_disk_with_two_replicas_is_rejected() {
         let mut s = spec("blog", "nginx:1.27", "blog.example.com");
-        s.replicas = Some(2);
+        s.replicas = Some(2.into());
         let p = problems(&s);
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].field, "--replicas");
@@ -1454,7 +1625,7 @@ mod tests {
     #[test]
     fn every_problem_is_reported_at_once() {
         let mut s = spec("Blog", "UPPER/Image", "Blog.Example.com");
-        s.port = Some(0);
+        s.port = Some(0.into());
         s.storage_size = Some("-1Gi".into());
         let fields: Vec<_> = problems(&s).into_iter().map(|p| p.field).collect();
         assert_eq!(
@@ -1478,7 +1649,7 @@ mod tests {
     #[test]
     fn nfs_requires_server_and_path() {
         let mut s = spec("blog", "nginx:1.27", "blog.example.com");
-        s.disk = Some(Disk::Nfs);
+        s.disk = Some(Disk::Nfs.into());
         let fields: Vec<_> = problems(&s).into_iter().map(|p| p.field).collect();
         assert_eq!(fields, ["--nfs-server", "--nfs-path"]);
     }
@@ -1524,6 +1695,62 @@ mod tests {
     }
 
     #[test]
+    fn typed_scalars_of_the_wrong_kind_are_kept_as_their_text() {
+        let read = |line: &str| {
+            parse_file(Path::new("s.yaml"), &format!("version: 1\n{line}\n"))
+                .expect("a scalar always parses")
+                .0
+        };
+        assert_eq!(read("port: 8080").port, Some(Given::Valid(8080)));
+        assert_eq!(
+            read("port: \"8080\"").port,
+            Some(Given::Invalid("8080".into()))
+        );
+        assert_eq!(read("port: 80.5").port, Some(Given::Invalid("80.5".into())));
+        assert_eq!(read("replicas: -3").replicas, Some(Given::Valid(-3)));
+        assert_eq!(read("disk: nfs").disk, Some(Given::Valid(Disk::Nfs)));
+        assert_eq!(read("disk: 3").disk, Some(Given::Invalid("3".into())));
+        assert_eq!(
+            read("route: Gateway").route,
+            Some(Given::Invalid("Gateway".into()))
+        );
+        assert_eq!(read("tls: false").tls, Some(Given::Valid(false)));
+        assert_eq!(read("tls: yes").tls, Some(Given::Invalid("yes".into())));
+        assert_eq!(read("tls:").tls, None, "null is not given");
+        // Written back (kubesite.yaml, given_keys) as the user wrote it.
+        let s = read("disk: tape");
+        assert_eq!(s.given_keys(), ["version", "disk"]);
+        assert!(
+            serde_yaml::to_string(&s)
+                .expect("yaml")
+                .contains("disk: tape")
+        );
+    }
+
+    #[test]
+    fn a_refused_disk_or_route_is_not_replaced_by_its_default() {
+        let mut s = spec("blog", "nginx:1.27", "blog.example.com");
+        s.disk = Some(Given::Invalid("nsf".into()));
+        s.replicas = Some(3.into());
+        s.nfs_server = Some("nfs.example.com".into());
+        let p = problems(&s);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].rule, "must be local, nfs or database");
+        assert!(!p[0].missing, "a bad value is not a usage error");
+
+        let mut s = spec("blog", "nginx:1.27", "blog.example.com");
+        s.route = Some(Given::Invalid("http".into()));
+        s.gateway = Some("Bad/Name".into());
+        let p = problems(&s);
+        assert_eq!(
+            p.len(),
+            1,
+            "the gateway is only checked for a gateway route: {p:?}"
+        );
+        assert_eq!(p[0].field, "--route");
+    }
+
+    #[test]
     fn spec_file_problems_name_the_line() {
         let text = "version: 1\nname: blog\nimage: nginx:1.27\nhost: Blog.Example.com\n";
         let (s, origins) = parse_file(Path::new("site.yaml"), text).expect("parses");
@@ -1565,7 +1792,7 @@ mod tests {
         let mut s = SiteSpec {
             name: Some("blog".into()),
             storage_size: Some("2Gi".into()),
-            tls: Some(false),
+            tls: Some(false.into()),
             ..SiteSpec::default()
         };
         assert_eq!(s.given_keys(), ["name", "storage-size", "tls"]);

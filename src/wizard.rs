@@ -9,7 +9,7 @@ use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, Input, Select};
 
 use crate::run::Error;
-use crate::spec::{self, Disk, Origins, Route, SiteSpec, ValidSpec, defaults};
+use crate::spec::{self, Disk, Given, Origins, Route, SiteSpec, ValidSpec, defaults};
 
 /// A prompt failed: Ctrl-C and Esc cancel, anything else is an I/O error.
 fn cancelled(e: dialoguer::Error) -> Error {
@@ -137,12 +137,18 @@ pub fn ask(
         s.image = Some(w.text("image", "Container image", &spec::default_image(&name))?);
     }
     if s.disk.is_none() {
-        s.disk = Some(w.disk(defaults::DISK)?);
+        s.disk = Some(w.disk(defaults::DISK)?.into());
     }
     if s.host.is_none() {
         s.host = Some(w.text("host", "Host name", &spec::default_host(&name))?);
     }
-    let disk = s.disk.unwrap_or(defaults::DISK);
+    // A disk refused as given is reported at the end, like every answer.
+    let disk = s
+        .disk
+        .as_ref()
+        .and_then(Given::valid)
+        .copied()
+        .unwrap_or(defaults::DISK);
     if disk == Disk::Nfs {
         if s.nfs_server.is_none() {
             s.nfs_server = Some(w.text("nfs-server", "NFS server", "nfs.example.com")?);
@@ -153,7 +159,7 @@ pub fn ask(
         }
     }
     if disk != Disk::Local && s.replicas.is_none() {
-        s.replicas = Some(w.number("replicas", "Replicas", 2)?);
+        s.replicas = Some(w.number("replicas", "Replicas", 2)?.into());
     }
     if s.storage_size.is_none() {
         let prompt = if disk == Disk::Database {
@@ -164,9 +170,10 @@ pub fn ask(
         s.storage_size = Some(w.text("storage-size", prompt, defaults::STORAGE_SIZE)?);
     }
     if s.route.is_none() {
-        s.route = Some(w.route()?);
+        s.route = Some(w.route()?.into());
     }
-    if s.route == Some(Route::Gateway) {
+    let gateway = s.route == Some(Route::Gateway.into());
+    if gateway {
         if s.gateway.is_none() {
             s.gateway = Some(w.text(
                 "gateway",
@@ -176,9 +183,12 @@ pub fn ask(
         }
         // TLS is the Gateway listener's job: nothing to ask.
     } else if s.tls.is_none() {
-        s.tls = Some(w.yes("HTTPS with a cert-manager certificate?", defaults::TLS)?);
+        s.tls = Some(
+            w.yes("HTTPS with a cert-manager certificate?", defaults::TLS)?
+                .into(),
+        );
     }
-    if s.route != Some(Route::Gateway) && s.tls == Some(true) && s.cluster_issuer.is_none() {
+    if !gateway && s.tls == Some(true.into()) && s.cluster_issuer.is_none() {
         s.cluster_issuer = Some(w.text(
             "cluster-issuer",
             "cert-manager ClusterIssuer",

@@ -357,7 +357,7 @@ fn rendered_output_has_no_findings_for_every_disk_and_tls() {
     for disk in [Disk::Local, Disk::Nfs, Disk::Database] {
         for tls in [true, false] {
             let mut s = spec(disk);
-            s.tls = Some(tls);
+            s.tls = Some(tls.into());
             if disk == Disk::Nfs {
                 s.nfs_server = Some("10.0.0.5".into());
                 s.nfs_path = Some("/x".into());

@@ -113,6 +113,108 @@ fn every_bad_value_is_reported_at_once_with_nothing_on_stdout() {
 }
 
 #[test]
+fn typed_flags_that_do_not_parse_are_reported_with_the_rest() {
+    // A word for a number, an unknown disk or route: validation failures
+    // (exit 1) in the house style, listed together with the other problems,
+    // not a parser error that stops at the first one with exit 2.
+    let r = run(&[
+        "render",
+        "--name",
+        "Blog",
+        "--image",
+        IMAGE,
+        "--host",
+        "blog.example.com",
+        "--port",
+        "http",
+        "--replicas",
+        "two",
+        "--disk",
+        "tape",
+        "--route",
+        "Ingress",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    for line in [
+        "5 problems",
+        "--name \"Blog\": must be lower case",
+        "--port \"http\": must be a whole number, e.g. \"8080\"",
+        "--replicas \"two\": must be a whole number, e.g. \"2\"",
+        "--disk \"tape\": must be local, nfs or database, e.g. \"database\"",
+        "--route \"Ingress\": must be ingress or gateway",
+    ] {
+        assert!(
+            r.stderr.contains(line),
+            "missing {line:?} in:\n{}",
+            r.stderr
+        );
+    }
+    // An unknown disk is not taken for the default: no rule of the local
+    // disk (one replica) is applied to a disk the user did not choose.
+    let mut args = site_args();
+    args.extend(["--disk", "nsf", "--replicas", "3"]);
+    let r = run(&args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("1 problem in"), "{}", r.stderr);
+    assert!(!r.stderr.contains("ReadWriteOnce"), "{}", r.stderr);
+
+    // The allowed words are still in --help and the completions.
+    let help = run(&["render", "--help"]);
+    assert!(
+        help.stdout.contains("local:") && help.stdout.contains("database:"),
+        "{}",
+        help.stdout
+    );
+    let bash = run(&["completions", "bash"]);
+    assert!(
+        bash.stdout.contains("local nfs database"),
+        "bash completion lists the disks"
+    );
+    assert!(
+        bash.stdout.contains("ingress gateway"),
+        "bash completion lists the routes"
+    );
+}
+
+#[test]
+fn spec_file_values_of_the_wrong_kind_name_their_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("site.yaml");
+    fs::write(
+        &file,
+        "version: 1\nname: blog\nimage: nginx:1.27\nhost: blog.example.com\n\
+         disk: NFS\nport: abc\nreplicas: \"3\"\ntls: \"yes\"\n",
+    )
+    .expect("write");
+    let r = run(&["render", "-f", file.to_str().expect("utf-8")]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    for line in [
+        "4 problems",
+        "site.yaml:5: disk \"NFS\": must be local, nfs or database",
+        "site.yaml:6: port \"abc\": must be a whole number",
+        "site.yaml:7: replicas \"3\": must be a number, not a quoted string",
+        "site.yaml:8: tls \"yes\": must be true or false, e.g. \"true\"",
+    ] {
+        assert!(
+            r.stderr.contains(line),
+            "missing {line:?} in:\n{}",
+            r.stderr
+        );
+    }
+    // A list where one value belongs is still refused as the file is read.
+    fs::write(&file, "version: 1\nname: blog\nport: [80, 443]\n").expect("write");
+    let r = run(&["render", "-f", file.to_str().expect("utf-8")]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("port: invalid type: sequence") && r.stderr.contains("line 3"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn local_disk_with_three_replicas_explains_why() {
     let mut args = site_args();
     args.extend(["--replicas", "3"]);

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use kubesite::escape::{quoted, yaml_quoted};
 use kubesite::render::{render, render_repo, to_stream};
-use kubesite::spec::{Origins, SiteSpec, parse_file};
+use kubesite::spec::{Given, Origins, SiteSpec, parse_file};
 use proptest::prelude::*;
 use serde_yaml::Value;
 
@@ -718,7 +718,9 @@ fn typed_flag_verdict(key: &str, v: &str) -> Result<bool, String> {
 
 /// A typed spec-file key given a corpus string as a quoted scalar: never a
 /// number or a boolean (YAML 1.1's `yes` stays a string), so refused with
-/// the line, unless it names an enum variant.
+/// the line, unless it names an enum variant. `version` is refused when the
+/// file is read; the others by the validator, naming the line, the key and
+/// the value, like any text field.
 fn typed_key_verdict(key: &str, v: &str) -> Result<bool, String> {
     let mut text = if key == "version" {
         String::new()
@@ -729,18 +731,43 @@ fn typed_key_verdict(key: &str, v: &str) -> Result<bool, String> {
         text.push_str(&entry(k, &yaml_quoted(value), ""));
     }
     text.push_str(&entry(key, &yaml_quoted(v), ""));
-    match parse_file(Path::new("site.yaml"), &text) {
-        Ok((spec, _)) => match key {
-            "disk" if spec.disk.is_some_and(|d| d.as_str() == v) => Ok(true),
-            "route" if spec.route.is_some_and(|r| r.as_str() == v) => Ok(true),
-            _ => Err(format!("a quoted string was read as {key}: {spec:?}")),
-        },
+    let line = text.lines().count();
+    let (spec, origins) = match parse_file(Path::new("site.yaml"), &text) {
+        Ok(parsed) => parsed,
         Err(e) => {
             let message = e.to_string();
-            if message.contains("line") || message.contains("version") {
+            return if message.contains("line") || message.contains("version") {
                 Ok(false)
             } else {
                 Err(format!("unclear refusal: {}", brief(&message)))
+            };
+        }
+    };
+    let named = match key {
+        "disk" => spec
+            .disk
+            .as_ref()
+            .and_then(Given::valid)
+            .map(|d| d.as_str()),
+        "route" => spec
+            .route
+            .as_ref()
+            .and_then(Given::valid)
+            .map(|r| r.as_str()),
+        _ => None,
+    };
+    match (named, spec.validate(&origins)) {
+        (Some(word), Ok(_)) if word == v => Ok(true),
+        (_, Ok(valid)) => Err(format!("a quoted string was read as {key}: {valid:?}")),
+        (_, Err(problems)) => {
+            let want = format!("site.yaml:{line}: {key} {}: ", quoted(v));
+            if problems.0.len() == 1 && problems.to_string().contains(&want) {
+                Ok(false)
+            } else {
+                Err(format!(
+                    "refused without {want:?}: {}",
+                    brief(&problems.to_string())
+                ))
             }
         }
     }
@@ -1415,6 +1442,18 @@ fn maybe(s: impl Strategy<Value = String>) -> impl Strategy<Value = Option<Strin
     prop::option::weighted(0.5, s)
 }
 
+/// A typed value, now and then given as text that is not one (`--port abc`,
+/// `disk: tape`): the validator must refuse it like any other bad value.
+fn given<T: std::fmt::Debug + Clone + 'static>(
+    valid: impl Strategy<Value = T> + 'static,
+) -> impl Strategy<Value = Option<kubesite::spec::Given<T>>> {
+    use kubesite::spec::Given;
+    prop::option::of(prop_oneof![
+        7 => valid.prop_map(Given::Valid),
+        1 => text().prop_map(Given::Invalid),
+    ])
+}
+
 /// A raw spec with every field possibly set, most values near valid.
 fn site_spec() -> impl Strategy<Value = SiteSpec> {
     use kubesite::spec::{Disk, Route};
@@ -1426,13 +1465,13 @@ fn site_spec() -> impl Strategy<Value = SiteSpec> {
             text()
         ],
         prop_oneof!["[a-z]{1,8}(\\.[a-z]{2,5}){1,2}", text()],
-        prop::option::of(prop::sample::select(vec![
+        given(prop::sample::select(vec![
             Disk::Local,
             Disk::Nfs,
             Disk::Database,
         ])),
-        prop::option::of(prop_oneof![1i64..=65535, any::<i64>()]),
-        prop::option::of(prop_oneof![1i64..=5, any::<i64>()]),
+        given(prop_oneof![1i64..=65535, any::<i64>()]),
+        given(prop_oneof![1i64..=5, any::<i64>()]),
     );
     let storage = (
         maybe(text()),
@@ -1444,10 +1483,10 @@ fn site_spec() -> impl Strategy<Value = SiteSpec> {
         maybe(text()),
     );
     let rest = (
-        prop::option::of(any::<bool>()),
+        given(any::<bool>()),
         maybe(text()),
         prop::collection::btree_map(text(), text(), 0..3),
-        prop::option::of(prop::sample::select(vec![Route::Ingress, Route::Gateway])),
+        given(prop::sample::select(vec![Route::Ingress, Route::Gateway])),
         maybe(prop_oneof!["[a-z]{1,8}(/[a-z]{1,8})?", text()]),
         maybe(prop_oneof!["[1-4]:[1-9]", text()]),
     );
@@ -1489,7 +1528,7 @@ fn site_spec() -> impl Strategy<Value = SiteSpec> {
                 labels,
                 ..SiteSpec::default()
             };
-            if s.disk == Some(Disk::Nfs) {
+            if s.disk == Some(Disk::Nfs.into()) {
                 s.nfs_server.get_or_insert_with(|| "nfs.example.com".into());
                 s.nfs_path.get_or_insert_with(|| "/exports/blog".into());
             }
@@ -1585,8 +1624,8 @@ proptest! {
     fn refusals_never_print_a_raw_control_character(v in prop_oneof![any::<String>(), text()]) {
         let mut s = SiteSpec {
             version: Some(1),
-            disk: Some(kubesite::spec::Disk::Nfs),
-            route: Some(kubesite::spec::Route::Gateway),
+            disk: Some(kubesite::spec::Disk::Nfs.into()),
+            route: Some(kubesite::spec::Route::Gateway.into()),
             ..SiteSpec::default()
         };
         for field in [

@@ -23,7 +23,7 @@ fn snapshots_per_disk_with_and_without_tls() {
     for disk in [Disk::Local, Disk::Nfs, Disk::Database] {
         for tls in [true, false] {
             let mut s = spec(disk);
-            s.tls = Some(tls);
+            s.tls = Some(tls.into());
             let name = format!("{}_{}", disk.as_str(), if tls { "tls" } else { "no_tls" });
             insta::assert_snapshot!(name, stream(&valid(&s)));
         }
@@ -193,7 +193,7 @@ fn httproute_shape(doc: &Value) {
 #[test]
 fn gateway_route_snapshot_and_traffic_source() {
     let mut s = spec(Disk::Database);
-    s.route = Some(kubesite::spec::Route::Gateway);
+    s.route = Some(kubesite::spec::Route::Gateway.into());
     s.gateway = Some("public/edge".into());
     let out = stream(&valid(&s));
     insta::assert_snapshot!("database_gateway", out);
@@ -237,7 +237,7 @@ fn autoscaler_and_disruption_budget_presence() {
     assert!(!db.iter().any(|k| k == "HorizontalPodAutoscaler"));
     // One replica asked for: no budget (it would block every drain).
     let mut one = spec(Disk::Nfs);
-    one.replicas = Some(1);
+    one.replicas = Some(1.into());
     assert!(!kinds(&one).iter().any(|k| k == "PodDisruptionBudget"));
     // Autoscaling: both, and the Deployment leaves replicas to the HPA.
     let mut auto = spec(Disk::Nfs);

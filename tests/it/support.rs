@@ -30,8 +30,8 @@ pub fn all_configurations() -> Vec<(String, SiteSpec)> {
             for &r in replicas {
                 for image in [IMAGE, DIGEST_IMAGE] {
                     let mut s = spec(disk);
-                    s.tls = Some(tls);
-                    s.replicas = Some(r);
+                    s.tls = Some(tls.into());
+                    s.replicas = Some(r.into());
                     s.image = Some(image.into());
                     let label = format!(
                         "{}-tls{}-r{r}-{}",
@@ -45,7 +45,7 @@ pub fn all_configurations() -> Vec<(String, SiteSpec)> {
         }
         // The Gateway API route instead of the Ingress.
         let mut s = spec(disk);
-        s.route = Some(Route::Gateway);
+        s.route = Some(Route::Gateway.into());
         out.push((format!("{}-gateway", disk.as_str()), s));
         // Autoscaling, where the disk allows it.
         if disk != Disk::Local {
