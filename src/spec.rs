@@ -1025,8 +1025,27 @@ impl SiteSpec {
             origins,
             problems: Vec::new(),
             warnings: Vec::new(),
+            fields_only: false,
         }
         .run(self)
+    }
+
+    /// What is wrong with each given value on its own, before the rules
+    /// that tie fields together; missing values are left out. No answer to
+    /// another question can fix these, so the wizard reports them before it
+    /// asks anything.
+    pub fn field_problems(&self, origins: &Origins) -> Vec<Problem> {
+        let checked = Validator {
+            origins,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            fields_only: true,
+        }
+        .run(self);
+        match checked {
+            Ok(_) => Vec::new(),
+            Err(Problems(problems)) => problems.into_iter().filter(|p| !p.missing).collect(),
+        }
     }
 }
 
@@ -1122,6 +1141,8 @@ struct Validator<'a> {
     origins: &'a Origins,
     problems: Vec<Problem>,
     warnings: Vec<String>,
+    /// Stop before the rules that tie fields together.
+    fields_only: bool,
 }
 
 impl Validator<'_> {
@@ -1327,7 +1348,8 @@ impl Validator<'_> {
 
         // Rules that tie fields together. A refused disk, route or tls
         // would leave them guessing, so they wait until those are right.
-        let (Some(disk), Some(route), Some(tls)) = (disk, route, tls) else {
+        let (Some(disk), Some(route), Some(tls), false) = (disk, route, tls, self.fields_only)
+        else {
             return Err(Problems(self.problems));
         };
         let gateway = match (route, &s.gateway) {
@@ -1748,6 +1770,27 @@ mod tests {
             "the gateway is only checked for a gateway route: {p:?}"
         );
         assert_eq!(p[0].field, "--route");
+    }
+
+    #[test]
+    fn field_problems_leave_out_what_a_later_answer_could_fix() {
+        // No name, image or host yet, and replicas that only a disk other
+        // than local allows: the wizard will ask for those.
+        let mut s = SiteSpec {
+            replicas: Some(3.into()),
+            ..SiteSpec::default()
+        };
+        assert!(s.field_problems(&Origins::default()).is_empty());
+        assert!(s.validate(&Origins::default()).is_err());
+
+        s.port = Some(Given::Invalid("http".into()));
+        s.host = Some("Blog.Example.com".into());
+        let fields: Vec<String> = s
+            .field_problems(&Origins::default())
+            .into_iter()
+            .map(|p| p.field)
+            .collect();
+        assert_eq!(fields, ["--host", "--port"]);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, Input, Select};
 
 use crate::run::Error;
-use crate::spec::{self, Disk, Given, Origins, Route, SiteSpec, ValidSpec, defaults};
+use crate::spec::{self, Disk, Given, Origins, Problems, Route, SiteSpec, ValidSpec, defaults};
 
 /// A prompt failed: Ctrl-C and Esc cancel, anything else is an I/O error.
 fn cancelled(e: dialoguer::Error) -> Error {
@@ -127,6 +127,12 @@ pub fn ask(
     suggested_name: &str,
     dir: Option<&Path>,
 ) -> Result<Option<ValidSpec>, Error> {
+    // A value refused as given is reported now, not after every question:
+    // no answer could fix it.
+    let refused = s.field_problems(origins);
+    if !refused.is_empty() {
+        return Err(Problems(refused).into());
+    }
     let _restore = RestoreCursor;
     let w = Wizard { theme: theme() };
     if s.name.is_none() {

@@ -336,6 +336,26 @@ mod pty {
     }
 
     #[test]
+    fn values_refused_as_given_are_reported_before_any_question() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut p = spawn(
+            tmp.path(),
+            &["site", "--port", "http", "--storage-size", "lots"],
+        );
+        // Both problems, at once, instead of a first question (before this
+        // was fixed, the wizard sat at "Site name" and this timed out).
+        let found = p
+            .expect("2 problems in the site spec")
+            .expect("reported at the start");
+        let before = String::from_utf8_lossy(found.before()).into_owned();
+        assert!(!before.contains("Site name"), "asked first:\n{before}");
+        p.expect("--port \"http\"").expect("the port");
+        p.expect("--storage-size \"lots\"").expect("the size");
+        assert_eq!(exit_code(p), 1);
+        assert_eq!(fs::read_dir(tmp.path()).expect("list").count(), 0);
+    }
+
+    #[test]
     fn declining_at_the_summary_writes_nothing() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let mut p = spawn(
