@@ -239,8 +239,8 @@ pub struct SiteArgs {
     #[arg(long, value_name = "IMAGE")]
     pub redis_image: Option<String>,
     /// Extra label on every object, repeatable
-    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
-    pub labels: Vec<(String, String)>,
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
 }
 
 /// Parses a typed flag without refusing it: a value that does not parse is
@@ -297,13 +297,6 @@ impl<T: Clone + Send + Sync + 'static> TypedValueParser for Lenient<T> {
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
         let words = (self.words)();
         (!words.is_empty()).then(|| Box::new(words.into_iter()) as Box<dyn Iterator<Item = _>>)
-    }
-}
-
-fn parse_label(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((k, v)) => Ok((k.to_owned(), v.to_owned())),
-        None => Err(format!("expected KEY=VALUE, e.g. team=web, got {text:?}")),
     }
 }
 

@@ -79,6 +79,13 @@ impl SiteArgs {
             (_, true) => Some(false.into()),
             _ => None,
         };
+        let (pairs, unsplit): (Vec<&String>, Vec<&String>) =
+            self.labels.iter().partition(|text| text.contains('='));
+        let labels = pairs
+            .into_iter()
+            .filter_map(|text| text.split_once('='))
+            .map(|(key, value)| (key.to_owned(), value.to_owned()))
+            .collect();
         let spec = SiteSpec {
             version: None,
             name: self.name.clone(),
@@ -101,7 +108,8 @@ impl SiteArgs {
             tls,
             cluster_issuer: self.cluster_issuer.clone(),
             redis_image: self.redis_image.clone(),
-            labels: self.labels.iter().cloned().collect(),
+            labels,
+            unsplit_labels: unsplit.into_iter().cloned().collect(),
         };
         for key in spec.given_keys() {
             origins.flag(&key);

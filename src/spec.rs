@@ -215,6 +215,11 @@ pub struct SiteSpec {
     pub redis_image: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    /// `--label` values without `=`, kept to be reported with every other
+    /// problem rather than stopping at the first. A file's `labels:` is a
+    /// mapping, so only flags can hold these.
+    #[serde(skip)]
+    pub unsplit_labels: Vec<String>,
 }
 
 /// Defaults, in one place so docs, `--help` and the wizard agree.
@@ -991,6 +996,7 @@ impl SiteSpec {
             redis_image
         );
         self.labels.extend(over.labels);
+        self.unsplit_labels.extend(over.unsplit_labels);
         self
     }
 
@@ -1317,6 +1323,15 @@ impl Validator<'_> {
                     None
                 }
             });
+        for text in &s.unsplit_labels {
+            self.problems.push(Problem {
+                field: "--label".to_owned(),
+                value: quoted(text),
+                rule: "must be KEY=VALUE".to_owned(),
+                example: "team=web".to_owned(),
+                missing: false,
+            });
+        }
         let labels = self.labels(&s.labels);
         let route = self.choice(
             "route",

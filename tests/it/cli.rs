@@ -114,9 +114,10 @@ fn every_bad_value_is_reported_at_once_with_nothing_on_stdout() {
 
 #[test]
 fn typed_flags_that_do_not_parse_are_reported_with_the_rest() {
-    // A word for a number, an unknown disk or route: validation failures
-    // (exit 1) in the house style, listed together with the other problems,
-    // not a parser error that stops at the first one with exit 2.
+    // A word for a number, an unknown disk or route, a label without `=`:
+    // validation failures (exit 1) in the house style, listed together with
+    // the other problems, not a parser error that stops at the first one
+    // with exit 2.
     let r = run(&[
         "render",
         "--name",
@@ -133,11 +134,16 @@ fn typed_flags_that_do_not_parse_are_reported_with_the_rest() {
         "tape",
         "--route",
         "Ingress",
+        "--label",
+        "team",
+        "--label",
+        "tier=web",
     ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(r.stdout, "");
     for line in [
-        "5 problems",
+        "6 problems",
+        "--label \"team\": must be KEY=VALUE, e.g. \"team=web\"",
         "--name \"Blog\": must be lower case",
         "--port \"http\": must be a whole number, e.g. \"8080\"",
         "--replicas \"two\": must be a whole number, e.g. \"2\"",
