@@ -114,6 +114,9 @@ impl SiteArgs {
         for key in spec.given_keys() {
             origins.flag(&key);
         }
+        for key in spec.labels.keys() {
+            origins.flag_label(key);
+        }
         spec
     }
 }

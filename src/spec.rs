@@ -348,12 +348,23 @@ pub struct Origins {
     prefix: String,
     /// In a multi-site file, the lines of the `defaults:` block.
     defaults: BTreeMap<String, usize>,
+    /// Label keys given as `--label` (file and flags merge key by key).
+    flag_labels: BTreeSet<String>,
+    /// The line of each key under this site's `labels:`, and under
+    /// `defaults.labels:`.
+    label_lines: BTreeMap<String, usize>,
+    default_label_lines: BTreeMap<String, usize>,
 }
 
 impl Origins {
     /// Records that `key` was given as a flag.
     pub fn flag(&mut self, key: &str) {
         self.flags.insert(key.to_owned());
+    }
+
+    /// Records that the label `key` was given as `--label`.
+    pub fn flag_label(&mut self, key: &str) {
+        self.flag_labels.insert(key.to_owned());
     }
 
     /// Names a field as the user gave it: `--host`, `site.yaml:4: host`,
@@ -363,6 +374,25 @@ impl Origins {
         if self.flags.contains(key) || self.file.is_none() {
             return format!("--{flag_name}");
         }
+        self.describe_in_file(key)
+    }
+
+    /// Names one label by where its key was given: `--label`, or the line
+    /// of the key itself under `labels:` (the site's, then `defaults:`).
+    fn describe_label(&self, key: &str) -> String {
+        if self.flag_labels.contains(key) || self.file.is_none() {
+            return "--label".to_owned();
+        }
+        let file = self.file.as_deref().unwrap_or(Path::new("-")).display();
+        let prefix = &self.prefix;
+        match (self.label_lines.get(key), self.default_label_lines.get(key)) {
+            (Some(line), _) => format!("{file}:{line}: {prefix}labels"),
+            (None, Some(line)) => format!("{file}:{line}: defaults.labels"),
+            (None, None) => self.describe_in_file("labels"),
+        }
+    }
+
+    fn describe_in_file(&self, key: &str) -> String {
         let file = self.file.as_deref().unwrap_or(Path::new("-")).display();
         let prefix = &self.prefix;
         match (self.lines.get(key), self.defaults.get(key)) {
@@ -501,9 +531,14 @@ pub fn parse_file(path: &Path, text: &str) -> Result<(SiteSpec, Origins), SpecFi
     let spec: SiteSpec =
         serde_yaml::from_str(text).map_err(|e| parse_err(safe_message(&e.to_string())))?;
     check_version(spec.version).map_err(parse_err)?;
+    let lines = key_lines(text);
     let origins = Origins {
         file: Some(path.to_owned()),
-        lines: key_lines(text),
+        label_lines: lines
+            .get("labels")
+            .map(|&line| child_lines(text, line, "labels"))
+            .unwrap_or_default(),
+        lines,
         ..Origins::default()
     };
     Ok((spec, origins))
@@ -570,17 +605,28 @@ pub fn parse_source(path: &Path, text: &str) -> Result<SpecSource, SpecFileError
     }
     let entry_lines = list_entry_lines(text, "sites");
     let defaults_lines = block_lines(text, "defaults");
+    let labels_under = |lines: &BTreeMap<String, usize>| {
+        lines
+            .get("labels")
+            .map(|&line| child_lines(text, line, "labels"))
+            .unwrap_or_default()
+    };
+    let default_label_lines = labels_under(&defaults_lines);
     let sites = file
         .sites
         .into_iter()
         .enumerate()
         .map(|(i, site)| {
+            let lines = entry_lines.get(i).cloned().unwrap_or_default();
             let origins = Origins {
                 file: Some(path.to_owned()),
-                lines: entry_lines.get(i).cloned().unwrap_or_default(),
+                label_lines: labels_under(&lines),
+                lines,
                 flags: BTreeSet::new(),
                 prefix: format!("sites[{i}]."),
                 defaults: defaults_lines.clone(),
+                flag_labels: BTreeSet::new(),
+                default_label_lines: default_label_lines.clone(),
             };
             (file.defaults.clone().overlay(site), origins)
         })
@@ -781,6 +827,46 @@ fn key_at(line: &str, indent: usize) -> Option<String> {
     (!key.is_empty() && !key.contains(' ')).then(|| key.to_owned())
 }
 
+/// The line of each key of the block mapping that `key:` opens on line
+/// `line` (from 1; the key may follow a list's `- `). Empty unless that
+/// line holds `key:` and nothing after it, so a line is never guessed.
+fn child_lines(text: &str, line: usize, key: &str) -> BTreeMap<String, usize> {
+    let lines = yaml_lines(text);
+    let Some(opening) = line.checked_sub(1).and_then(|i| lines.get(i)) else {
+        return BTreeMap::new();
+    };
+    let mut column = indent_of(opening);
+    let mut rest = opening.trim_start();
+    while let Some(after) = rest.strip_prefix("- ") {
+        column += 2 + indent_of(after);
+        rest = after.trim_start();
+    }
+    let opens = rest.split_once(':').is_some_and(|(k, after)| {
+        k.trim().trim_matches(['"', '\'']) == key
+            && (after.trim().is_empty() || after.trim_start().starts_with('#'))
+    });
+    let mut out = BTreeMap::new();
+    if !opens {
+        return out;
+    }
+    let mut child = None;
+    for (i, text) in lines.iter().enumerate().skip(line) {
+        let content = text.trim();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let indent = indent_of(text);
+        if indent <= column {
+            break;
+        }
+        let child = *child.get_or_insert(indent);
+        if let Some(k) = key_at(text, child) {
+            out.entry(k).or_insert(i + 1);
+        }
+    }
+    out
+}
+
 /// The line of each key in the top-level mapping `key:`.
 fn block_lines(text: &str, key: &str) -> BTreeMap<String, usize> {
     let lines = block(text, key);
@@ -832,7 +918,14 @@ pub fn validate_sites(many: &ManySites) -> Result<Vec<ValidSpec>, Problems> {
     for (spec, origins) in &many.sites {
         match spec.validate(origins) {
             Ok(v) => valid.push((v, origins)),
-            Err(Problems(p)) => problems.extend(p),
+            // A bad value in `defaults:` is one problem, not one per site.
+            Err(Problems(p)) => {
+                for p in p {
+                    if !problems.contains(&p) {
+                        problems.push(p);
+                    }
+                }
+            }
         }
     }
     if !problems.is_empty() {
@@ -1153,8 +1246,14 @@ struct Validator<'a> {
 
 impl Validator<'_> {
     fn refuse(&mut self, key: &str, value: &str, v: Violation) {
+        self.refuse_as(self.origins.describe(key), value, v);
+    }
+
+    /// Like `refuse`, for a field already named (`field` as `describe`
+    /// gives it).
+    fn refuse_as(&mut self, field: String, value: &str, v: Violation) {
         self.problems.push(Problem {
-            field: self.origins.describe(key),
+            field,
             value: quoted(value),
             rule: v.rule,
             example: v.example,
@@ -1540,13 +1639,14 @@ impl Validator<'_> {
         let mut ok = BTreeMap::new();
         for (key, value) in labels {
             let shown = format!("{key}={value}");
+            let field = self.origins.describe_label(key);
             let mut good = true;
             if let Err(v) = validate::label_key(key) {
-                self.refuse("labels", &shown, prefix(v, "the key"));
+                self.refuse_as(field.clone(), &shown, prefix(v, "the key"));
                 good = false;
             }
             if let Err(v) = validate::label_value(value) {
-                self.refuse("labels", &shown, prefix(v, "the value"));
+                self.refuse_as(field, &shown, prefix(v, "the value"));
                 good = false;
             }
             if good {
@@ -1785,6 +1885,26 @@ mod tests {
             "the gateway is only checked for a gateway route: {p:?}"
         );
         assert_eq!(p[0].field, "--route");
+    }
+
+    #[test]
+    fn child_lines_follow_one_block_mapping_and_never_guess() {
+        let text = "labels:  # ours\n  team: web\n\n  # a comment\n  \"tier\": x\n\
+                    name: blog\n  stray: 1\n";
+        let lines = child_lines(text, 1, "labels");
+        assert_eq!(
+            lines.into_iter().collect::<Vec<_>>(),
+            [("team".to_owned(), 2), ("tier".to_owned(), 5)]
+        );
+        // After a list's dash, nested deeper.
+        let text = "sites:\n  - labels:\n      team: web\n    name: blog\n";
+        assert_eq!(child_lines(text, 2, "labels").get("team"), Some(&3));
+        assert_eq!(child_lines(text, 2, "labels").get("name"), None);
+        // A flow mapping, another key, a line that is not there: nothing.
+        assert!(child_lines("labels: {team: web}\n", 1, "labels").is_empty());
+        assert!(child_lines("name:\n  team: web\n", 1, "labels").is_empty());
+        assert!(child_lines("labels:\n", 9, "labels").is_empty());
+        assert!(child_lines("labels:\n", 0, "labels").is_empty());
     }
 
     #[test]

@@ -221,6 +221,60 @@ fn spec_file_values_of_the_wrong_kind_name_their_lines() {
 }
 
 #[test]
+fn a_bad_label_is_named_where_its_key_was_given() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("site.yaml");
+    fs::write(
+        &file,
+        "version: 1\nname: blog\nimage: nginx:1.27\nhost: blog.example.com\n\
+         labels:\n  team: web\n  tier: \"front end\"\n",
+    )
+    .expect("write");
+    let path = file.to_str().expect("utf-8");
+    // A good label from a flag does not make the file's bad one a flag's.
+    let r = run(&["render", "-f", path, "--label", "owner=ops"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("site.yaml:7: labels \"tier=front end\": the value must"),
+        "{}",
+        r.stderr
+    );
+    // The flag's value replaces the file's, and is then the flag's fault.
+    let r = run(&["render", "-f", path, "--label", "tier=a b"]);
+    assert!(
+        r.stderr.contains("--label \"tier=a b\": the value must"),
+        "{}",
+        r.stderr
+    );
+
+    // In a multi-site file, a bad label in `defaults:` is reported once, at
+    // its own line, however many sites inherit it.
+    fs::write(
+        &file,
+        "version: 1\ndefaults:\n  image: nginx:1.27\n  labels:\n    team: web\n    \
+         tier: \"front end\"\nsites:\n  - name: blog\n    host: blog.example.com\n  \
+         - labels:\n      owner: \"-ops\"\n    name: shop\n    host: shop.example.com\n",
+    )
+    .expect("write");
+    let r = run(&["render", "-f", path]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("2 problems"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("site.yaml:6: defaults.labels \"tier=front end\""),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("site.yaml:11: sites[1].labels \"owner=-ops\""),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn local_disk_with_three_replicas_explains_why() {
     let mut args = site_args();
     args.extend(["--replicas", "3"]);
