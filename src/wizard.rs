@@ -148,7 +148,7 @@ pub fn ask(
     if s.host.is_none() {
         s.host = Some(w.text("host", "Host name", &spec::default_host(&name))?);
     }
-    // A disk refused as given is reported at the end, like every answer.
+    // A disk refused as given was reported above, so this one is valid.
     let disk = s
         .disk
         .as_ref()
