@@ -71,6 +71,26 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, warn: &mut dyn FnMut(&str)) -> Resu
 }
 
 impl SiteArgs {
+    /// The site flags given, as their names (`label`, `no-tls`), in the
+    /// order of the spec's fields.
+    pub fn given_flags(&self) -> Vec<String> {
+        let mut flags: Vec<String> = self
+            .to_spec(&mut Origins::default())
+            .given_keys()
+            .into_iter()
+            .filter(|key| key != "labels")
+            .map(|key| match key.as_str() {
+                "tls" if self.no_tls => "no-tls".to_owned(),
+                _ => key,
+            })
+            .collect();
+        // Every --label, also one without `=` (not a spec key until fixed).
+        if !self.labels.is_empty() {
+            flags.push("label".to_owned());
+        }
+        flags
+    }
+
     /// The flags as a spec, and which keys they set (flags name themselves
     /// in messages even when a spec file is also given).
     pub fn to_spec(&self, origins: &mut Origins) -> SiteSpec {
@@ -282,7 +302,7 @@ fn render_command(
             vec![base.overlay(flags).validate(&origins)?]
         }
         SpecSource::Many(many) => {
-            let given = args.site.to_spec(&mut Origins::default()).given_keys();
+            let given = args.site.given_flags();
             if !given.is_empty() {
                 return Err(Error::Usage(format!(
                     "site flags (--{}) cannot be combined with a multi-site spec file; \

@@ -488,9 +488,22 @@ pub enum SpecFileError {
 /// Reads a spec file (`-` for stdin) into a [`SiteSpec`] and the line of each
 /// key. Unknown keys, wrong types and duplicate keys are errors with line and
 /// column.
+/// Reads a one-site spec file (`-` for stdin); a `sites:` list is refused
+/// with a pointer to `render`, which takes it.
 pub fn load_file(path: &Path) -> Result<(SiteSpec, Origins), SpecFileError> {
     let text = read_limited(path)?;
-    parse_file(path, &text)
+    match parse_source(path, &text)? {
+        SpecSource::One(spec, origins) => Ok((*spec, origins)),
+        SpecSource::Many(many) => Err(SpecFileError::Parse {
+            path: path.to_owned(),
+            message: format!(
+                "holds a `sites:` list of {} sites, and `kubesite new` writes the \
+                 repository of one site; give it a file with one site's keys, or \
+                 render the list with `kubesite render -f FILE -o DIR`",
+                many.sites.len()
+            ),
+        }),
+    }
 }
 
 /// Reads at most MAX_SPEC_BYTES (+1, to tell a larger file apart).

@@ -679,6 +679,41 @@ fn site_flags_with_a_multi_site_file_are_a_usage_error() {
         "{}",
         r.stderr
     );
+    // Named as typed, and a label without `=` is not silently dropped.
+    let r = run(&[
+        "render",
+        "-f",
+        file.to_str().expect("utf-8"),
+        "--no-tls",
+        "--label",
+        "team",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("(--no-tls, --label)"), "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn new_explains_that_it_takes_one_site() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("sites.yaml");
+    fs::write(&file, THREE_SITES).expect("write");
+    let out = dir.path().join("repo");
+    let r = run(&[
+        "new",
+        "--no-input",
+        "-f",
+        file.to_str().expect("utf-8"),
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("holds a `sites:` list of 3 sites, and `kubesite new` writes"),
+        "{}",
+        r.stderr
+    );
+    assert!(!out.exists(), "nothing written");
 }
 
 #[test]
