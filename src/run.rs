@@ -170,8 +170,16 @@ fn new_command(
         && std::io::stdin().is_terminal()
         && std::io::stderr().is_terminal();
     // The folder name suggests the site name; the site name the folder.
+    // `new .` or `new ..` names the folder by its real name.
     let folder_name = match &args.dir {
-        Some(dir) => dir.file_name().map(|n| n.to_string_lossy().into_owned()),
+        Some(dir) => dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .or_else(|| {
+                fs::canonicalize(dir)
+                    .ok()
+                    .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+            }),
         None => std::env::current_dir()
             .ok()
             .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned())),

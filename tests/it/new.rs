@@ -157,6 +157,18 @@ fn closed_stdin_never_blocks() {
 }
 
 #[test]
+fn the_site_is_named_after_the_folder_also_when_it_is_dot() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let folder = tmp.path().join("My Blog");
+    fs::create_dir(&folder).expect("mkdir");
+    let (code, _, stderr) = new_in(&folder, &[".", "--no-input", "--defaults"]);
+    assert_eq!(code, 0, "{stderr}");
+    let spec = fs::read_to_string(folder.join("kubesite.yaml")).expect("written here");
+    assert!(spec.contains("name: \"my-blog\""), "{spec}");
+    assert!(spec.contains("host: \"my-blog.example.com\""), "{spec}");
+}
+
+#[test]
 fn refuses_a_non_empty_folder_and_force_touches_only_generated_files() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("demo");
