@@ -1599,6 +1599,17 @@ impl Validator<'_> {
         if let Some((_, image)) = &image {
             self.image_warnings("image", image);
         }
+        if let (Some(host), true, Route::Ingress) = (host, tls, route)
+            && host.starts_with("*.")
+        {
+            let field = self.origins.describe("host");
+            let issuer = cluster_issuer.unwrap_or(defaults::CLUSTER_ISSUER);
+            self.warnings.push(format!(
+                "{field}: a wildcard certificate can only be proved by a DNS-01 \
+                 challenge, not the HTTP-01 one most issuers use; the ClusterIssuer \
+                 `{issuer}` needs a DNS-01 solver, or give a plain host"
+            ));
+        }
 
         if !self.problems.is_empty() {
             return Err(Problems(self.problems));
@@ -1842,6 +1853,30 @@ mod tests {
             .validate(&Origins::default())
             .expect("valid");
         assert!(v.warnings[0].contains("moving target"), "{:?}", v.warnings);
+    }
+
+    #[test]
+    fn a_wildcard_host_with_a_certificate_warns_about_dns01() {
+        let digest = format!("nginx:1.27@sha256:{}", "a".repeat(64));
+        let warnings = |tls: Option<bool>, route: Option<Route>| {
+            let mut s = spec("blog", &digest, "*.example.com");
+            s.tls = tls.map(Given::from);
+            s.route = route.map(Given::from);
+            s.cluster_issuer = Some("acme-dns".into());
+            s.validate(&Origins::default()).expect("valid").warnings
+        };
+        let w = warnings(None, None);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("--host: a wildcard certificate"), "{w:?}");
+        assert!(w[0].contains("`acme-dns` needs a DNS-01 solver"), "{w:?}");
+        assert!(
+            warnings(Some(false), None)
+                .iter()
+                .all(|w| !w.contains("DNS-01"))
+        );
+        // A Gateway's listener holds the certificate: not this spec's to say.
+        let w = warnings(None, Some(Route::Gateway));
+        assert!(w.iter().all(|w| !w.contains("DNS-01")), "{w:?}");
     }
 
     #[test]
