@@ -166,9 +166,13 @@ Examples:
   # From a spec file, overriding one value
   kubesite render -f kubesite.yaml --image registry.example.com/blog:1.0.1
 
+  # In CI: fail when the committed k8s/ is not what kubesite.yaml renders
+  kubesite render -f kubesite.yaml -o k8s/ --diff --exit-code
+
 Exit codes:
   0  success
-  1  a validation, render or write failure (nothing is printed on stdout)
+  1  a validation, render or write failure (nothing is printed on stdout);
+     with --exit-code, files that would change (the diff or plan is printed)
   2  a usage error: an unknown flag, or a required value missing";
 
 /// The site's answers as flags, shared by every command that builds a site.
@@ -319,6 +323,9 @@ pub struct RenderArgs {
     /// Show a unified diff of what -o would change, and write nothing
     #[arg(long)]
     pub diff: bool,
+    /// With --diff or --dry-run: exit 1 when any file would change (a CI drift check)
+    #[arg(long)]
+    pub exit_code: bool,
     /// Never prompt (render never does; accepted for scripts that pass it everywhere)
     #[arg(long)]
     pub no_input: bool,

@@ -61,6 +61,16 @@ pub struct Plan {
     pub fresh: bool,
 }
 
+impl Plan {
+    /// How many files would be created, replaced or removed.
+    pub fn changed(&self) -> usize {
+        self.files
+            .iter()
+            .filter(|f| f.action != Action::Unchanged)
+            .count()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("{path}: {action}: {source}")]

@@ -33,6 +33,13 @@ pub enum Error {
     NotEmpty(PathBuf),
     #[error("cancelled; nothing was written")]
     Cancelled,
+    /// `render --exit-code`: the folder is not what the spec renders.
+    #[error("{changed} of {total} files in {} would change (--exit-code)", root.display())]
+    Outdated {
+        changed: usize,
+        total: usize,
+        root: PathBuf,
+    },
     #[error("cannot create the Redis password: {0}")]
     Random(String),
 }
@@ -293,9 +300,17 @@ fn render_command(
     warn: &mut dyn FnMut(&str),
 ) -> Result<(), Error> {
     let to_stdout = args.output.as_deref().is_none_or(|o| o == Path::new("-"));
-    if to_stdout && (args.dry_run || args.diff || args.force) {
+    if to_stdout && (args.dry_run || args.diff || args.force || args.exit_code) {
         return Err(Error::Usage(
-            "--dry-run, --diff and --force apply to -o DIR; without it the manifests go to stdout"
+            "--dry-run, --diff, --exit-code and --force apply to -o DIR; without it the \
+             manifests go to stdout"
+                .into(),
+        ));
+    }
+    if args.exit_code && !(args.diff || args.dry_run) {
+        return Err(Error::Usage(
+            "--exit-code goes with --diff or --dry-run: it reports whether -o DIR would \
+             change, e.g. kubesite render -f kubesite.yaml -o k8s/ --diff --exit-code"
                 .into(),
         ));
     }
@@ -381,14 +396,18 @@ fn render_command(
     }
     let plan = output::plan(root, &files, true)?;
     if preview(&plan, args.diff, args.dry_run, stdout)? {
+        let changed = plan.changed();
+        if args.exit_code && changed > 0 {
+            return Err(Error::Outdated {
+                changed,
+                total: plan.files.len(),
+                root: root.to_owned(),
+            });
+        }
         return Ok(());
     }
     plan.apply(args.force)?;
-    let changed = plan
-        .files
-        .iter()
-        .filter(|f| f.action != output::Action::Unchanged)
-        .count();
+    let changed = plan.changed();
     warn(&format!(
         "wrote {} ({changed} of {} files changed); apply with: kubectl apply -k {}",
         root.display(),

@@ -511,6 +511,48 @@ fn dry_run_and_diff_write_nothing() {
     }
 }
 
+#[test]
+fn exit_code_tells_whether_the_folder_is_up_to_date() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("k8s");
+    let out_s = out.to_str().expect("utf-8");
+    let with = |extra: &[&str]| {
+        let mut args = site_args();
+        args.extend(["-o", out_s]);
+        args.extend(extra);
+        run(&args)
+    };
+    // Nothing there yet: every file would be created.
+    let r = with(&["--diff", "--exit-code"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("+kind: Deployment"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("10 of 10 files in") && r.stderr.contains("would change"),
+        "{}",
+        r.stderr
+    );
+    assert!(!out.exists(), "--exit-code wrote something");
+    // Written: up to date, for both previews.
+    assert_eq!(with(&[]).code, 0);
+    for preview in ["--diff", "--dry-run"] {
+        let r = with(&[preview, "--exit-code"]);
+        assert_eq!(r.code, 0, "{preview}: {}", r.stderr);
+    }
+    // Another port: only the Deployment would change (the Service and the
+    // policies use the port's name).
+    let mut args = site_args();
+    args.extend(["--port", "9090", "-o", out_s, "--dry-run", "--exit-code"]);
+    let r = run(&args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("update     "), "{}", r.stdout);
+    assert!(r.stderr.contains("1 of 10 files"), "{}", r.stderr);
+    // Without a preview, or without -o, it is a usage error.
+    assert_eq!(with(&["--exit-code"]).code, 2);
+    let mut args = site_args();
+    args.extend(["--diff", "--exit-code"]);
+    assert_eq!(run(&args).code, 2);
+}
+
 #[cfg(unix)]
 #[test]
 fn a_symlink_in_the_output_folder_is_never_followed() {
