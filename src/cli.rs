@@ -333,7 +333,7 @@ pub struct RenderArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct NewArgs {
-    /// Folder to create; must not exist or be empty unless --force [default: ./NAME]
+    /// Folder to create; must not exist or be empty (but for .git) unless --force [default: ./NAME]
     #[arg(value_name = "DIR")]
     pub dir: Option<PathBuf>,
     #[command(flatten)]

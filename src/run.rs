@@ -272,8 +272,16 @@ fn preview(
     Ok(true)
 }
 
+/// Whether `dir` holds anything `new` could clash with. A `.git` alone does
+/// not count: `git init` (or a clone of an empty repository) and then
+/// `kubesite new .` is the usual start, and kubesite never writes there.
 fn folder_has_entries(dir: &Path) -> bool {
-    fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some())
+    fs::read_dir(dir).is_ok_and(|entries| {
+        // An entry that cannot be read counts: better refuse than clash.
+        entries
+            .into_iter()
+            .any(|entry| !entry.is_ok_and(|e| e.file_name() == ".git"))
+    })
 }
 
 /// 32 letters and digits from the OS CSPRNG (about 190 bits), by rejection

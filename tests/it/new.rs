@@ -169,6 +169,33 @@ fn the_site_is_named_after_the_folder_also_when_it_is_dot() {
 }
 
 #[test]
+fn a_folder_holding_only_git_counts_as_empty() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let git = tmp.path().join(".git");
+    fs::create_dir(&git).expect("mkdir");
+    fs::write(git.join("HEAD"), "ref: refs/heads/main\n").expect("write");
+    let (code, _, stderr) = new_in(tmp.path(), &[".", "--no-input", "--defaults"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(tmp.path().join("kubesite.yaml").is_file());
+    assert_eq!(
+        fs::read_to_string(git.join("HEAD")).expect("kept"),
+        "ref: refs/heads/main\n"
+    );
+    assert_eq!(
+        fs::read_dir(&git).expect("list").count(),
+        1,
+        "nothing added"
+    );
+    // Anything else beside it still makes the folder not empty.
+    let other = tempfile::tempdir().expect("tempdir");
+    fs::create_dir(other.path().join(".git")).expect("mkdir");
+    fs::write(other.path().join("LICENSE"), "MIT\n").expect("write");
+    let (code, _, stderr) = new_in(other.path(), &[".", "--no-input", "--defaults"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("is not empty"), "{stderr}");
+}
+
+#[test]
 fn refuses_a_non_empty_folder_and_force_touches_only_generated_files() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("demo");
