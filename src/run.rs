@@ -192,9 +192,39 @@ fn new_command(
             .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned())),
     };
     let suggested = spec::suggest_name(folder_name.as_deref().unwrap_or("site"));
+    // A folder that is not free is said before any question: the one given,
+    // or the one named after a valid site name given as a flag or in -f.
+    let named = raw
+        .name
+        .as_deref()
+        .filter(|name| args.dir.is_none() && spec::check_answer("name", name).is_ok())
+        .map(PathBuf::from);
+    if let Some(root) = args.dir.clone().or(named)
+        && !args.force
+        && folder_has_entries(&root)
+    {
+        return Err(Error::NotEmpty(root));
+    }
     let spec = if interactive {
         let dir_hint = args.dir.clone();
-        match wizard::ask(raw, &origins, &suggested, dir_hint.as_deref())? {
+        // Without DIR the answer names the folder too.
+        let name_is_free = |name: &str| {
+            if args.dir.is_none() && !args.force && folder_has_entries(Path::new(name)) {
+                Err(format!(
+                    "the folder {name} exists and is not empty; pick another name, \
+                     give the folder as DIR, or pass --force"
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        match wizard::ask(
+            raw,
+            &origins,
+            &suggested,
+            dir_hint.as_deref(),
+            &name_is_free,
+        )? {
             Some(spec) => spec,
             None => {
                 warn("Nothing written.");

@@ -46,10 +46,23 @@ struct Wizard {
 impl Wizard {
     /// A text answer, checked with the flag's rule; asks again until valid.
     fn text(&self, key: &'static str, prompt: &str, default: &str) -> Result<String, Error> {
+        self.text_also(key, prompt, default, &|_| Ok(()))
+    }
+
+    /// Like `text`, with one more check after the flag's rule.
+    fn text_also(
+        &self,
+        key: &'static str,
+        prompt: &str,
+        default: &str,
+        also: &dyn Fn(&str) -> Result<(), String>,
+    ) -> Result<String, Error> {
         Input::<String>::with_theme(self.theme.as_ref())
             .with_prompt(prompt)
             .default(default.to_owned())
-            .validate_with(move |answer: &String| spec::check_answer(key, answer))
+            .validate_with(move |answer: &String| {
+                spec::check_answer(key, answer).and_then(|()| also(answer))
+            })
             .interact_text()
             .map_err(cancelled)
     }
@@ -120,12 +133,14 @@ impl Wizard {
 }
 
 /// Runs the wizard. Returns the validated spec, or `None` when the user
-/// declines at the summary (nothing is written).
+/// declines at the summary (nothing is written). `name_is_free` checks a
+/// site name answer beyond its rule (the folder it would be written to).
 pub fn ask(
     mut s: SiteSpec,
     origins: &Origins,
     suggested_name: &str,
     dir: Option<&Path>,
+    name_is_free: &dyn Fn(&str) -> Result<(), String>,
 ) -> Result<Option<ValidSpec>, Error> {
     // A value refused as given is reported now, not after every question:
     // no answer could fix it.
@@ -136,7 +151,7 @@ pub fn ask(
     let _restore = RestoreCursor;
     let w = Wizard { theme: theme() };
     if s.name.is_none() {
-        s.name = Some(w.text("name", "Site name", suggested_name)?);
+        s.name = Some(w.text_also("name", "Site name", suggested_name, name_is_free)?);
     }
     let name = s.name.clone().unwrap_or_default();
     if s.image.is_none() {

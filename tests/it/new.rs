@@ -395,6 +395,42 @@ mod pty {
     }
 
     #[test]
+    fn a_folder_that_is_not_free_is_said_before_the_questions() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let taken = tmp.path().join("taken");
+        fs::create_dir(&taken).expect("mkdir");
+        fs::write(taken.join("notes.txt"), "mine\n").expect("write");
+        // Given as DIR, or by the name: refused before the first question.
+        for args in [&["taken"][..], &["--name", "taken"]] {
+            let mut p = spawn(tmp.path(), args);
+            let found = p.expect("is not empty").expect("refused at once");
+            let before = String::from_utf8_lossy(found.before()).into_owned();
+            assert!(
+                !before.contains("Site name"),
+                "{args:?} asked first:\n{before}"
+            );
+            assert_eq!(exit_code(p), 1, "{args:?}");
+        }
+        // Answered: the name is asked again.
+        let mut p = spawn(tmp.path(), &[]);
+        p.expect("Site name").expect("name prompt");
+        p.send("\x7f".repeat(64)).expect("clear the suggestion");
+        p.send("taken\r").expect("types");
+        p.expect("the folder taken exists and is not empty")
+            .expect("the name's folder is checked");
+        p.send("\x7f".repeat(5)).expect("backspace");
+        p.send("fresh\r").expect("types");
+        p.expect("Container image").expect("goes on");
+        p.send(ControlCode::EndOfText).expect("ctrl-c");
+        assert_eq!(exit_code(p), 130);
+        assert_eq!(
+            fs::read_dir(&taken).expect("list").count(),
+            1,
+            "nothing added to the taken folder"
+        );
+    }
+
+    #[test]
     fn declining_at_the_summary_writes_nothing() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let mut p = spawn(
