@@ -541,8 +541,7 @@ pub fn parse_file(path: &Path, text: &str) -> Result<(SiteSpec, Origins), SpecFi
         message,
     };
     let text = yaml_text(text).map_err(parse_err)?;
-    let spec: SiteSpec =
-        serde_yaml::from_str(text).map_err(|e| parse_err(safe_message(&e.to_string())))?;
+    let spec: SiteSpec = serde_yaml::from_str(text).map_err(|e| parse_err(yaml_message(&e)))?;
     check_version(spec.version).map_err(parse_err)?;
     let lines = key_lines(text);
     let origins = Origins {
@@ -603,8 +602,7 @@ pub fn parse_source(path: &Path, text: &str) -> Result<SpecSource, SpecFileError
         path: path.to_owned(),
         message,
     };
-    let file: ManyFile =
-        serde_yaml::from_str(text).map_err(|e| parse_err(safe_message(&e.to_string())))?;
+    let file: ManyFile = serde_yaml::from_str(text).map_err(|e| parse_err(yaml_message(&e)))?;
     check_version(file.version).map_err(parse_err)?;
     if file.sites.is_empty() {
         return Err(parse_err(
@@ -648,6 +646,61 @@ pub fn parse_source(path: &Path, text: &str) -> Result<SpecSource, SpecFileError
         sites,
         shared_namespaces: file.shared_namespaces,
     }))
+}
+
+/// The parser's message, escaped, with the nearest known key after an
+/// unknown one when it is a likely typo: `replica` (did you mean
+/// `replicas`?), `storage_size` (`storage-size`), `Name` (`name`).
+fn yaml_message(e: &serde_yaml::Error) -> String {
+    let message = safe_message(&e.to_string());
+    let marker = "unknown field `";
+    let Some(start) = message.find(marker).map(|i| i + marker.len()) else {
+        return message;
+    };
+    let Some(len) = message[start..].find('`') else {
+        return message;
+    };
+    let unknown = &message[start..start + len];
+    let rest = &message[start + len + 1..];
+    let Some((_, expected)) = rest.split_once("expected ") else {
+        return message;
+    };
+    // The known keys are the names serde lists between backticks.
+    let known = expected.split('`').skip(1).step_by(2);
+    let typed = unknown.to_lowercase().replace('_', "-");
+    let nearest = known
+        .map(|key| (edit_distance(&typed, key), key))
+        .filter(|&(d, key)| d <= 2 && d < key.chars().count().min(typed.chars().count()))
+        .min_by_key(|&(d, _)| d);
+    match nearest {
+        Some((_, key)) => {
+            let at = start + len + 1;
+            format!(
+                "{} (did you mean `{key}`?){}",
+                &message[..at],
+                &message[at..]
+            )
+        }
+        None => message,
+    }
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// Deepest nesting of flow collections (`[`, `{`) a YAML text may have.
@@ -1933,6 +1986,36 @@ mod tests {
             "the gateway is only checked for a gateway route: {p:?}"
         );
         assert_eq!(p[0].field, "--route");
+    }
+
+    #[test]
+    fn an_unknown_key_close_to_a_known_one_is_suggested() {
+        let message = |key: &str| {
+            let text = format!("version: 1\nname: blog\n{key}: 2\n");
+            parse_source(Path::new("site.yaml"), &text)
+                .expect_err("unknown key")
+                .to_string()
+        };
+        for (typed, meant) in [
+            ("replica", "replicas"),
+            ("storage_size", "storage-size"),
+            ("Image", "image"),
+            ("nfs-sever", "nfs-server"),
+        ] {
+            let m = message(typed);
+            assert!(
+                m.contains(&format!("`{typed}` (did you mean `{meant}`?), expected")),
+                "{m}"
+            );
+            assert!(m.contains("at line 3"), "the line is kept: {m}");
+        }
+        // Nothing close: no guess.
+        for typed in ["hostname", "x", "colour"] {
+            assert!(!message(typed).contains("did you mean"), "{typed}");
+        }
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "ab"), 2);
+        assert_eq!(edit_distance("é", "e"), 1);
     }
 
     #[test]
