@@ -73,8 +73,9 @@ Examples:
   # See what would be written
   kubesite new demo --no-input --defaults --dry-run
 
-The wizard runs when stdin and stdout are terminals and --no-input is not
-given. Ctrl-C or Esc at any prompt exits with 130 and writes nothing.
+The wizard runs when stdin and stderr are terminals and neither --no-input
+nor --defaults is given; it asks only what flags and -f left open. Ctrl-C or
+Esc at any prompt exits with 130 and writes nothing.
 
 Exit codes:
   0  success (or the summary was declined: nothing written)
