@@ -1,6 +1,7 @@
 //! The commands: each takes parsed arguments and returns what to print or an
 //! error that knows its exit code. `main.rs` only prints and exits.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -106,13 +107,16 @@ impl SiteArgs {
             (_, true) => Some(false.into()),
             _ => None,
         };
-        let (pairs, unsplit): (Vec<&String>, Vec<&String>) =
-            self.labels.iter().partition(|text| text.contains('='));
-        let labels = pairs
-            .into_iter()
-            .filter_map(|text| text.split_once('='))
-            .map(|(key, value)| (key.to_owned(), value.to_owned()))
-            .collect();
+        let mut labels = BTreeMap::new();
+        let mut unsplit_labels = Vec::new();
+        for text in &self.labels {
+            match text.split_once('=') {
+                Some((key, value)) => {
+                    labels.insert(key.to_owned(), value.to_owned());
+                }
+                None => unsplit_labels.push(text.clone()),
+            }
+        }
         let spec = SiteSpec {
             version: None,
             name: self.name.clone(),
@@ -136,7 +140,7 @@ impl SiteArgs {
             cluster_issuer: self.cluster_issuer.clone(),
             redis_image: self.redis_image.clone(),
             labels,
-            unsplit_labels: unsplit.into_iter().cloned().collect(),
+            unsplit_labels,
         };
         for key in spec.given_keys() {
             origins.flag(&key);
@@ -178,19 +182,12 @@ fn new_command(
         && std::io::stderr().is_terminal();
     // The folder name suggests the site name; the site name the folder.
     // `new .` or `new ..` names the folder by its real name.
+    let name_of = |path: &Path| path.file_name().map(|n| n.to_string_lossy().into_owned());
     let folder_name = match &args.dir {
-        Some(dir) => dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .or_else(|| {
-                fs::canonicalize(dir)
-                    .ok()
-                    .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-            }),
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned())),
+        Some(dir) => name_of(dir).or_else(|| fs::canonicalize(dir).ok().and_then(|d| name_of(&d))),
+        None => std::env::current_dir().ok().and_then(|d| name_of(&d)),
     };
+    let taken = |folder: &Path| !args.force && folder_has_entries(folder);
     let suggested = spec::suggest_name(folder_name.as_deref().unwrap_or("site"));
     // A folder that is not free is said before any question: the one given,
     // or the one named after a valid site name given as a flag or in -f.
@@ -200,8 +197,7 @@ fn new_command(
         .filter(|name| args.dir.is_none() && spec::check_answer("name", name).is_ok())
         .map(PathBuf::from);
     if let Some(root) = args.dir.clone().or(named)
-        && !args.force
-        && folder_has_entries(&root)
+        && taken(&root)
     {
         return Err(Error::NotEmpty(root));
     }
@@ -209,7 +205,7 @@ fn new_command(
         let dir_hint = args.dir.clone();
         // Without DIR the answer names the folder too.
         let name_is_free = |name: &str| {
-            if args.dir.is_none() && !args.force && folder_has_entries(Path::new(name)) {
+            if args.dir.is_none() && taken(Path::new(name)) {
                 Err(format!(
                     "the folder {name} exists and is not empty; pick another name, \
                      give the folder as DIR, or pass --force"
@@ -264,7 +260,7 @@ fn new_command(
             secret: true,
         });
     }
-    if !args.force && folder_has_entries(&root) {
+    if taken(&root) {
         return Err(Error::NotEmpty(root));
     }
     let plan = output::plan(&root, &files, false)?;

@@ -33,6 +33,9 @@ pub enum Disk {
 }
 
 impl Disk {
+    /// Every disk's word, in the order of the variants (checked by a test).
+    const WORDS: &'static [&'static str] = &["local", "nfs", "database"];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Disk::Local => "local",
@@ -53,31 +56,14 @@ pub enum Route {
 }
 
 impl Route {
+    /// Every route's word, in the order of the variants (checked by a test).
+    const WORDS: &'static [&'static str] = &["ingress", "gateway"];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Route::Ingress => "ingress",
             Route::Gateway => "gateway",
         }
-    }
-}
-
-impl std::str::FromStr for Disk {
-    type Err = ();
-    fn from_str(text: &str) -> Result<Disk, ()> {
-        [Disk::Local, Disk::Nfs, Disk::Database]
-            .into_iter()
-            .find(|d| d.as_str() == text)
-            .ok_or(())
-    }
-}
-
-impl std::str::FromStr for Route {
-    type Err = ();
-    fn from_str(text: &str) -> Result<Route, ()> {
-        [Route::Ingress, Route::Gateway]
-            .into_iter()
-            .find(|r| r.as_str() == text)
-            .ok_or(())
     }
 }
 
@@ -374,7 +360,7 @@ impl Origins {
         if self.flags.contains(key) || self.file.is_none() {
             return format!("--{flag_name}");
         }
-        self.describe_in_file(key)
+        self.in_file(key, self.lines.get(key), self.defaults.get(key))
     }
 
     /// Names one label by where its key was given: `--label`, or the line
@@ -383,19 +369,23 @@ impl Origins {
         if self.flag_labels.contains(key) || self.file.is_none() {
             return "--label".to_owned();
         }
-        let file = self.file.as_deref().unwrap_or(Path::new("-")).display();
-        let prefix = &self.prefix;
         match (self.label_lines.get(key), self.default_label_lines.get(key)) {
-            (Some(line), _) => format!("{file}:{line}: {prefix}labels"),
-            (None, Some(line)) => format!("{file}:{line}: defaults.labels"),
-            (None, None) => self.describe_in_file("labels"),
+            // The key's own line not found: the `labels:` line (never
+            // `--label`, which other keys may have come from).
+            (None, None) => self.in_file(
+                "labels",
+                self.lines.get("labels"),
+                self.defaults.get("labels"),
+            ),
+            (own, default) => self.in_file("labels", own, default),
         }
     }
 
-    fn describe_in_file(&self, key: &str) -> String {
+    /// `key` in the file, at the site's line or else the `defaults:` one.
+    fn in_file(&self, key: &str, own: Option<&usize>, default: Option<&usize>) -> String {
         let file = self.file.as_deref().unwrap_or(Path::new("-")).display();
         let prefix = &self.prefix;
-        match (self.lines.get(key), self.defaults.get(key)) {
+        match (own, default) {
             (Some(line), _) => format!("{file}:{line}: {prefix}{key}"),
             (None, Some(line)) => format!("{file}:{line}: defaults.{key}"),
             // No line found (a flow mapping, an unusual line break): still
@@ -485,11 +475,10 @@ pub enum SpecFileError {
     Parse { path: PathBuf, message: String },
 }
 
-/// Reads a spec file (`-` for stdin) into a [`SiteSpec`] and the line of each
-/// key. Unknown keys, wrong types and duplicate keys are errors with line and
-/// column.
-/// Reads a one-site spec file (`-` for stdin); a `sites:` list is refused
-/// with a pointer to `render`, which takes it.
+/// Reads a one-site spec file (`-` for stdin) into a [`SiteSpec`] and the
+/// line of each key. Unknown keys, wrong types and duplicate keys are errors
+/// with line and column; a `sites:` list is refused with a pointer to
+/// `render`, which takes it.
 pub fn load_file(path: &Path) -> Result<(SiteSpec, Origins), SpecFileError> {
     let text = read_limited(path)?;
     match parse_source(path, &text)? {
@@ -546,10 +535,7 @@ pub fn parse_file(path: &Path, text: &str) -> Result<(SiteSpec, Origins), SpecFi
     let lines = key_lines(text);
     let origins = Origins {
         file: Some(path.to_owned()),
-        label_lines: lines
-            .get("labels")
-            .map(|&line| child_lines(text, line, "labels"))
-            .unwrap_or_default(),
+        label_lines: label_lines(text, &lines),
         lines,
         ..Origins::default()
     };
@@ -616,13 +602,7 @@ pub fn parse_source(path: &Path, text: &str) -> Result<SpecSource, SpecFileError
     }
     let entry_lines = list_entry_lines(text, "sites");
     let defaults_lines = block_lines(text, "defaults");
-    let labels_under = |lines: &BTreeMap<String, usize>| {
-        lines
-            .get("labels")
-            .map(|&line| child_lines(text, line, "labels"))
-            .unwrap_or_default()
-    };
-    let default_label_lines = labels_under(&defaults_lines);
+    let default_label_lines = label_lines(text, &defaults_lines);
     let sites = file
         .sites
         .into_iter()
@@ -631,7 +611,7 @@ pub fn parse_source(path: &Path, text: &str) -> Result<SpecSource, SpecFileError
             let lines = entry_lines.get(i).cloned().unwrap_or_default();
             let origins = Origins {
                 file: Some(path.to_owned()),
-                label_lines: labels_under(&lines),
+                label_lines: label_lines(text, &lines),
                 lines,
                 flags: BTreeSet::new(),
                 prefix: format!("sites[{i}]."),
@@ -931,6 +911,15 @@ fn child_lines(text: &str, line: usize, key: &str) -> BTreeMap<String, usize> {
         }
     }
     out
+}
+
+/// The line of each label key under the `labels:` of a mapping whose key
+/// lines are `lines`.
+fn label_lines(text: &str, lines: &BTreeMap<String, usize>) -> BTreeMap<String, usize> {
+    lines
+        .get("labels")
+        .map(|&line| child_lines(text, line, "labels"))
+        .unwrap_or_default()
 }
 
 /// The line of each key in the top-level mapping `key:`.
@@ -1449,7 +1438,7 @@ impl Validator<'_> {
             "disk",
             s.disk.as_ref(),
             defaults::DISK,
-            &["local", "nfs", "database"],
+            Disk::WORDS,
             "database",
         );
         let port = self.number("port", s.port.as_ref(), validate::port, "8080");
@@ -1489,20 +1478,18 @@ impl Validator<'_> {
                 }
             });
         for text in &s.unsplit_labels {
-            self.problems.push(Problem {
-                field: "--label".to_owned(),
-                value: quoted(text),
-                rule: "must be KEY=VALUE".to_owned(),
-                example: "team=web".to_owned(),
-                missing: false,
-            });
+            let v = Violation {
+                rule: "must be KEY=VALUE".into(),
+                example: "team=web".into(),
+            };
+            self.refuse_as("--label".into(), text, v);
         }
         let labels = self.labels(&s.labels);
         let route = self.choice(
             "route",
             s.route.as_ref(),
             Route::Ingress,
-            &["ingress", "gateway"],
+            Route::WORDS,
             "gateway",
         );
         let tls = self.choice(
@@ -1528,10 +1515,12 @@ impl Validator<'_> {
 
         // Rules that tie fields together. A refused disk, route or tls
         // would leave them guessing, so they wait until those are right.
-        let (Some(disk), Some(route), Some(tls), false) = (disk, route, tls, self.fields_only)
-        else {
+        let (Some(disk), Some(route), Some(tls)) = (disk, route, tls) else {
             return Err(Problems(self.problems));
         };
+        if self.fields_only {
+            return Err(Problems(self.problems));
+        }
         let gateway = match (route, &s.gateway) {
             (Route::Gateway, Some(text)) => gateway_ref(text)
                 .map_err(|v| self.refuse("gateway", text, v))
@@ -1906,6 +1895,15 @@ mod tests {
             .validate(&Origins::default())
             .expect("valid");
         assert!(v.warnings[0].contains("moving target"), "{:?}", v.warnings);
+    }
+
+    #[test]
+    fn the_words_a_refusal_lists_are_the_variants() {
+        use clap::ValueEnum;
+        let disks: Vec<&str> = Disk::value_variants().iter().map(|d| d.as_str()).collect();
+        assert_eq!(disks, Disk::WORDS);
+        let routes: Vec<&str> = Route::value_variants().iter().map(|r| r.as_str()).collect();
+        assert_eq!(routes, Route::WORDS);
     }
 
     #[test]

@@ -1008,16 +1008,12 @@ fn container_rules(pod: &Pod<'_>, push: &mut Push<'_>) {
             ),
             "use the container runtime's default seccomp profile",
             fix_yaml(pod, inherits.then_some(SECCOMP_BODY), &bodies),
-            match own.first() {
-                Some(c) => container_at(
-                    pod,
-                    c,
-                    &[Key("securityContext"), Key("seccompProfile"), Key("type")],
-                ),
-                None => pod_at(
-                    pod,
-                    &[Key("securityContext"), Key("seccompProfile"), Key("type")],
-                ),
+            {
+                let rest = [Key("securityContext"), Key("seccompProfile"), Key("type")];
+                match own.first() {
+                    Some(c) => container_at(pod, c, &rest),
+                    None => pod_at(pod, &rest),
+                }
             },
         );
     }

@@ -38,6 +38,11 @@ fn run(args: &[&str]) -> Run {
     }
 }
 
+/// `text` holds `line`; the message shows all of `text`.
+fn assert_has(text: &str, line: &str) {
+    assert!(text.contains(line), "missing {line:?} in:\n{text}");
+}
+
 #[test]
 fn render_prints_a_stream_for_each_disk_type() {
     for (disk, extra) in [
@@ -150,11 +155,7 @@ fn typed_flags_that_do_not_parse_are_reported_with_the_rest() {
         "--disk \"tape\": must be local, nfs or database, e.g. \"database\"",
         "--route \"Ingress\": must be ingress or gateway",
     ] {
-        assert!(
-            r.stderr.contains(line),
-            "missing {line:?} in:\n{}",
-            r.stderr
-        );
+        assert_has(&r.stderr, line);
     }
     // An unknown disk is not taken for the default: no rule of the local
     // disk (one replica) is applied to a disk the user did not choose.
@@ -203,11 +204,7 @@ fn spec_file_values_of_the_wrong_kind_name_their_lines() {
         "site.yaml:7: replicas \"3\": must be a number, not a quoted string",
         "site.yaml:8: tls \"yes\": must be true or false, e.g. \"true\"",
     ] {
-        assert!(
-            r.stderr.contains(line),
-            "missing {line:?} in:\n{}",
-            r.stderr
-        );
+        assert_has(&r.stderr, line);
     }
     // A list where one value belongs is still refused as the file is read.
     fs::write(&file, "version: 1\nname: blog\nport: [80, 443]\n").expect("write");
@@ -237,6 +234,21 @@ fn a_bad_label_is_named_where_its_key_was_given() {
     assert!(
         r.stderr
             .contains("site.yaml:7: labels \"tier=front end\": the value must"),
+        "{}",
+        r.stderr
+    );
+    // A key whose own line cannot be found (a space in it) is named at the
+    // `labels:` line, still not as a flag.
+    fs::write(
+        &file,
+        "version: 1\nname: blog\nimage: nginx:1.27\nhost: blog.example.com\n\
+         labels:\n  \"Bad Key\": x\n",
+    )
+    .expect("write");
+    let r = run(&["render", "-f", path, "--label", "owner=ops"]);
+    assert!(
+        r.stderr
+            .contains("site.yaml:5: labels \"Bad Key=x\": the key"),
         "{}",
         r.stderr
     );
